@@ -1,0 +1,142 @@
+//! Event hooks: transitions, rejections, slow calls, resets, per-call outcomes.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::{Outcome, Rejected, State, TripReason, WindowSnapshot};
+
+/// Why the breaker changed state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub enum TransitionReason {
+    /// CLOSED → OPEN: a trigger fired.
+    Tripped(TripReason),
+    /// OPEN → HALF_OPEN: the open period passed and a caller arrived.
+    OpenPeriodElapsed,
+    /// HALF_OPEN → OPEN: a probe failed.
+    ProbeFailed,
+    /// HALF_OPEN → OPEN: a probe held its permit past
+    /// `half_open_probe_timeout`; its slot was reclaimed as a failure.
+    ProbeTimedOut,
+    /// HALF_OPEN → CLOSED: `max_requests` probes succeeded.
+    ProbesSucceeded,
+    /// `reset()`.
+    Reset,
+    /// `force_open()`.
+    ForcedOpen,
+    /// `force_closed()`.
+    ForcedClosed,
+}
+
+impl fmt::Display for TransitionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tripped(why) => write!(f, "tripped: {why}"),
+            Self::OpenPeriodElapsed => f.write_str("open period elapsed"),
+            Self::ProbeFailed => f.write_str("half-open probe failed"),
+            Self::ProbeTimedOut => f.write_str("half-open probe timed out"),
+            Self::ProbesSucceeded => f.write_str("half-open probes succeeded"),
+            Self::Reset => f.write_str("manual reset"),
+            Self::ForcedOpen => f.write_str("forced open"),
+            Self::ForcedClosed => f.write_str("forced closed"),
+        }
+    }
+}
+
+/// One state change, with what caused it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateChange {
+    /// The state left.
+    pub from: State,
+    /// The state entered.
+    pub to: State,
+    /// Why.
+    pub reason: TransitionReason,
+    /// Breaker clock time of the change.
+    #[serde(with = "crate::metrics::duration_nanos")]
+    pub at: Duration,
+    /// Wall-clock time of the change.
+    #[serde(with = "crate::metrics::rfc3339")]
+    pub wall_time: SystemTime,
+    /// The window when it happened.
+    pub window: WindowSnapshot,
+    /// Lifetime failures so far.
+    pub total_failures: u64,
+    /// Lifetime success rate so far.
+    pub success_rate: f64,
+    /// For a change to OPEN: how long it will stay open.
+    #[serde(with = "crate::metrics::option_duration_nanos")]
+    pub open_for: Option<Duration>,
+}
+
+/// Receives breaker events. Every method has a no-op default; implement the
+/// ones you need.
+///
+/// Methods are called on the thread that caused the event, never while the
+/// breaker holds a lock, and must be quick (hand heavy work to a queue).
+/// `on_call` runs on every call, so it must not block or allocate.
+pub trait EventListener: Send + Sync + fmt::Debug {
+    /// The breaker changed state.
+    fn on_state_change(&self, breaker: &str, change: &StateChange) {
+        let _ = (breaker, change);
+    }
+
+    /// A call was rejected.
+    fn on_rejected(&self, breaker: &str, rejected: &Rejected) {
+        let _ = (breaker, rejected);
+    }
+
+    /// A call took longer than `slow_call_threshold`.
+    fn on_slow_call(&self, breaker: &str, latency: Duration) {
+        let _ = (breaker, latency);
+    }
+
+    /// `reset()` was called.
+    fn on_reset(&self, breaker: &str) {
+        let _ = breaker;
+    }
+
+    /// An admitted call finished with `outcome` after `latency`. Cancelled
+    /// calls are reported with [`Outcome::Cancelled`].
+    fn on_call(&self, breaker: &str, outcome: Outcome, latency: Duration) {
+        let _ = (breaker, outcome, latency);
+    }
+}
+
+impl<L: EventListener + ?Sized> EventListener for std::sync::Arc<L> {
+    fn on_state_change(&self, breaker: &str, change: &StateChange) {
+        (**self).on_state_change(breaker, change);
+    }
+    fn on_rejected(&self, breaker: &str, rejected: &Rejected) {
+        (**self).on_rejected(breaker, rejected);
+    }
+    fn on_slow_call(&self, breaker: &str, latency: Duration) {
+        (**self).on_slow_call(breaker, latency);
+    }
+    fn on_reset(&self, breaker: &str) {
+        (**self).on_reset(breaker);
+    }
+    fn on_call(&self, breaker: &str, outcome: Outcome, latency: Duration) {
+        (**self).on_call(breaker, outcome, latency);
+    }
+}
+
+/// One entry of a breaker's transition history
+/// ([`CircuitBreaker::transitions`](crate::CircuitBreaker::transitions)).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransitionRecord {
+    /// Breaker clock time of the change.
+    #[serde(with = "crate::metrics::duration_nanos")]
+    pub at: Duration,
+    /// Wall-clock time of the change.
+    #[serde(with = "crate::metrics::rfc3339")]
+    pub wall_time: SystemTime,
+    /// The state left.
+    pub from: State,
+    /// The state entered.
+    pub to: State,
+    /// Why.
+    pub reason: TransitionReason,
+}

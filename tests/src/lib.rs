@@ -1,0 +1,4 @@
+//! Cross-crate and real-server tests live in `tests/tests/`; this library
+//! holds only what they share.
+
+#![forbid(unsafe_code)]
