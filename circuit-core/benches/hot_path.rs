@@ -34,7 +34,10 @@ fn closed_success_contended(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn open_rejection(bencher: divan::Bencher) {
-    let cb = CircuitBreaker::builder("bench").config(Config::default()).build().unwrap();
+    let cb = CircuitBreaker::builder("bench")
+        .config(Config::default())
+        .build()
+        .unwrap();
     cb.force_open();
     bencher.bench(|| black_box(&cb).try_acquire().is_err());
 }

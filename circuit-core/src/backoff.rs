@@ -35,7 +35,9 @@ impl Backoff for ExponentialBackoff {
         if doublings >= 32 {
             return self.max;
         }
-        self.base.checked_mul(1u32 << doublings).map_or(self.max, |b| b.min(self.max))
+        self.base
+            .checked_mul(1u32 << doublings)
+            .map_or(self.max, |b| b.min(self.max))
     }
 }
 
@@ -62,15 +64,26 @@ pub struct Jittered<B, R> {
 
 impl<B: fmt::Debug, R> fmt::Debug for Jittered<B, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Jittered").field("inner", &self.inner).field("ratio", &self.ratio).finish_non_exhaustive()
+        f.debug_struct("Jittered")
+            .field("inner", &self.inner)
+            .field("ratio", &self.ratio)
+            .finish_non_exhaustive()
     }
 }
 
 impl<B: Backoff, R: RngCore + Send> Jittered<B, R> {
     /// Jitter `inner` by up to `ratio` (clamped to `[0, 1]`; NaN means none).
     pub fn new(inner: B, ratio: f64, rng: R) -> Self {
-        let ratio = if ratio.is_nan() { 0.0 } else { ratio.clamp(0.0, 1.0) };
-        Self { inner, ratio, rng: Mutex::new(rng) }
+        let ratio = if ratio.is_nan() {
+            0.0
+        } else {
+            ratio.clamp(0.0, 1.0)
+        };
+        Self {
+            inner,
+            ratio,
+            rng: Mutex::new(rng),
+        }
     }
 }
 
@@ -80,7 +93,11 @@ impl<B: Backoff, R: RngCore + Send> Backoff for Jittered<B, R> {
         if base.is_zero() || self.ratio == 0.0 {
             return base;
         }
-        let draw = self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).next_u64();
+        let draw = self
+            .rng
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .next_u64();
         // 53 random bits give a uniform value in [0, 1).
         let unit = (draw >> 11) as f64 / (1u64 << 53) as f64;
         let factor = 1.0 - self.ratio + 2.0 * self.ratio * unit;
@@ -94,11 +111,17 @@ mod tests {
 
     #[test]
     fn exponential_sequence_matches_the_spec() {
-        let b = ExponentialBackoff { base: Duration::from_secs(1), max: Duration::from_secs(30) };
+        let b = ExponentialBackoff {
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(30),
+        };
         let secs: Vec<u64> = (1..=9).map(|k| b.backoff(k).as_secs()).collect();
         assert_eq!(secs, [0, 1, 2, 4, 8, 16, 30, 30, 30]);
         assert_eq!(b.backoff(u32::MAX), Duration::from_secs(30));
-        let huge = ExponentialBackoff { base: Duration::from_secs(u64::MAX / 4), max: Duration::MAX };
+        let huge = ExponentialBackoff {
+            base: Duration::from_secs(u64::MAX / 4),
+            max: Duration::MAX,
+        };
         assert_eq!(huge.backoff(10), Duration::MAX);
     }
 
@@ -125,7 +148,10 @@ mod tests {
         for k in 2..50 {
             let (x, y) = (a.backoff(k), b.backoff(k));
             assert_eq!(x, y);
-            assert!(x >= Duration::from_secs(8) && x <= Duration::from_secs(12), "{x:?}");
+            assert!(
+                x >= Duration::from_secs(8) && x <= Duration::from_secs(12),
+                "{x:?}"
+            );
         }
         assert_eq!(a.backoff(1), Duration::ZERO);
     }

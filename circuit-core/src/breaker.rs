@@ -125,7 +125,7 @@ impl CircuitBreaker {
     }
 
     #[inline]
-    fn load(&self) -> Packed {
+    pub(crate) fn load(&self) -> Packed {
         Packed(self.state.load(Ordering::Acquire))
     }
 
@@ -155,7 +155,10 @@ impl CircuitBreaker {
             State::ForcedOpen => Err(Rejected::new(State::ForcedOpen, Duration::MAX)),
             State::Open if now < self.open_until.load(Ordering::Acquire) => {
                 let until = self.open_until.load(Ordering::Acquire);
-                Err(Rejected::new(State::Open, Duration::from_nanos(until.saturating_sub(now))))
+                Err(Rejected::new(
+                    State::Open,
+                    Duration::from_nanos(until.saturating_sub(now)),
+                ))
             }
             _ => self.acquire_locked(&mut lock(&self.cold), now, &mut events),
         };
@@ -167,25 +170,52 @@ impl CircuitBreaker {
         result
     }
 
-    fn acquire_locked(&self, cold: &mut Cold, now: u64, events: &mut Events) -> Result<Permit<'_>, Rejected> {
+    fn acquire_locked(
+        &self,
+        cold: &mut Cold,
+        now: u64,
+        events: &mut Events,
+    ) -> Result<Permit<'_>, Rejected> {
         let word = self.load();
         match word.state() {
-            State::Closed | State::ForcedClosed => Ok(Permit::new(self, word.epoch(), now, NO_PROBE)),
+            State::Closed | State::ForcedClosed => {
+                Ok(Permit::new(self, word.epoch(), now, NO_PROBE))
+            }
             State::ForcedOpen => Err(Rejected::new(State::ForcedOpen, Duration::MAX)),
             State::Open => {
                 if now < self.open_until.load(Ordering::Acquire) {
                     return Err(self.open_rejection(now));
                 }
-                let word = self.transition(cold, word, State::HalfOpen, TransitionReason::OpenPeriodElapsed, now, 0, events);
+                let word = self.transition(
+                    cold,
+                    word,
+                    State::HalfOpen,
+                    TransitionReason::OpenPeriodElapsed,
+                    now,
+                    0,
+                    events,
+                );
                 Ok(self.admit_probe(cold, word, now))
             }
             State::HalfOpen => {
                 let timeout = self.probe_timeout_nanos;
-                if cold.probes.iter().any(|p| now.saturating_sub(p.start) > timeout) {
+                if cold
+                    .probes
+                    .iter()
+                    .any(|p| now.saturating_sub(p.start) > timeout)
+                {
                     // A probe held its slot too long: reclaim it as a failure.
                     self.off_window.record(Outcome::Failure, false);
                     self.note_failure();
-                    self.transition(cold, word, State::Open, TransitionReason::ProbeTimedOut, now, 0, events);
+                    self.transition(
+                        cold,
+                        word,
+                        State::Open,
+                        TransitionReason::ProbeTimedOut,
+                        now,
+                        0,
+                        events,
+                    );
                     return Err(self.open_rejection(now));
                 }
                 if cold.probes.len() < self.config.max_requests as usize {
@@ -193,7 +223,10 @@ impl CircuitBreaker {
                 }
                 let oldest = cold.probes.iter().map(|p| p.start).min().unwrap_or(now);
                 let reclaim_at = oldest.saturating_add(timeout).saturating_add(1);
-                Err(Rejected::new(State::HalfOpen, Duration::from_nanos(reclaim_at.saturating_sub(now))))
+                Err(Rejected::new(
+                    State::HalfOpen,
+                    Duration::from_nanos(reclaim_at.saturating_sub(now)),
+                ))
             }
         }
     }
@@ -212,7 +245,14 @@ impl CircuitBreaker {
 
     /// Counts a permit's outcome; called once per permit.
     #[inline]
-    pub(crate) fn finish(&self, permit: &Permit<'_>, outcome: Outcome, now: u64, latency: u64, retry_after: Option<u64>) {
+    pub(crate) fn finish(
+        &self,
+        permit: &Permit<'_>,
+        outcome: Outcome,
+        now: u64,
+        latency: u64,
+        retry_after: Option<u64>,
+    ) {
         let slow = outcome.is_judged() && latency > self.slow_nanos;
         if permit.probe != NO_PROBE {
             self.finish_probe(permit.epoch, permit.probe, outcome, now, slow, retry_after);
@@ -261,12 +301,20 @@ impl CircuitBreaker {
 
     fn advance_ring(&self, cold: &mut Cold, now: u64) {
         cold.ring.advance(now, self.cumulative());
-        self.bucket_end.store(cold.ring.current_bucket_end(), Ordering::Relaxed);
+        self.bucket_end
+            .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
     }
 
     /// A failure, timeout or slow call admitted outside HALF_OPEN: counts
     /// it and, in CLOSED, asks the trip policy.
-    fn finish_judged(&self, epoch: u64, outcome: Outcome, now: u64, slow: bool, retry_after: Option<u64>) {
+    fn finish_judged(
+        &self,
+        epoch: u64,
+        outcome: Outcome,
+        now: u64,
+        slow: bool,
+        retry_after: Option<u64>,
+    ) {
         let mut events = Events::default();
         {
             let mut cold = lock(&self.cold);
@@ -288,14 +336,30 @@ impl CircuitBreaker {
                 let policy: &dyn TripPolicy = self.policy.as_deref().unwrap_or(&DefaultTripPolicy);
                 if let Some(reason) = policy.should_trip(&window, &self.config) {
                     let retry_after = retry_after.unwrap_or(0);
-                    self.transition(&mut cold, word, State::Open, TransitionReason::Tripped(reason), now, retry_after, &mut events);
+                    self.transition(
+                        &mut cold,
+                        word,
+                        State::Open,
+                        TransitionReason::Tripped(reason),
+                        now,
+                        retry_after,
+                        &mut events,
+                    );
                 }
             }
         }
         self.emit(events);
     }
 
-    fn finish_probe(&self, epoch: u64, ticket: u64, outcome: Outcome, now: u64, slow: bool, retry_after: Option<u64>) {
+    fn finish_probe(
+        &self,
+        epoch: u64,
+        ticket: u64,
+        outcome: Outcome,
+        now: u64,
+        slow: bool,
+        retry_after: Option<u64>,
+    ) {
         let mut events = Events::default();
         {
             let mut cold = lock(&self.cold);
@@ -311,19 +375,36 @@ impl CircuitBreaker {
                 return;
             };
             cold.probes.swap_remove(slot);
+            self.advance_ring(&mut cold, now);
             self.counters.local().record(outcome, slow);
             match outcome {
                 Outcome::Success => {
                     self.consecutive_failures.store(0, Ordering::Relaxed);
                     cold.probe_successes += 1;
                     if cold.probe_successes >= self.config.max_requests {
-                        self.transition(&mut cold, word, State::Closed, TransitionReason::ProbesSucceeded, now, 0, &mut events);
+                        self.transition(
+                            &mut cold,
+                            word,
+                            State::Closed,
+                            TransitionReason::ProbesSucceeded,
+                            now,
+                            0,
+                            &mut events,
+                        );
                     }
                 }
                 Outcome::Failure | Outcome::Timeout => {
                     self.note_failure();
                     let retry_after = retry_after.unwrap_or(0);
-                    self.transition(&mut cold, word, State::Open, TransitionReason::ProbeFailed, now, retry_after, &mut events);
+                    self.transition(
+                        &mut cold,
+                        word,
+                        State::Open,
+                        TransitionReason::ProbeFailed,
+                        now,
+                        retry_after,
+                        &mut events,
+                    );
                 }
                 Outcome::Ignored | Outcome::Cancelled => {}
             }
@@ -341,12 +422,17 @@ impl CircuitBreaker {
 
     fn note_failure(&self) {
         self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
-        self.success_base.store(self.counters.totals().successes, Ordering::Relaxed);
+        self.success_base
+            .store(self.counters.totals().successes, Ordering::Relaxed);
     }
 
     fn cumulative(&self) -> Cumulative {
         let t = self.counters.totals();
-        Cumulative { successes: t.successes, failures: t.failures, slow: t.slow }
+        Cumulative {
+            successes: t.successes,
+            failures: t.failures,
+            slow: t.slow,
+        }
     }
 
     fn window_snapshot(&self, cold: &Cold, now: u64) -> WindowSnapshot {
@@ -383,11 +469,18 @@ impl CircuitBreaker {
                 cold.trips = cold.trips.saturating_add(1);
                 let backoff = match &self.backoff {
                     Some(custom) => custom.backoff(cold.trips),
-                    None => ExponentialBackoff { base: self.config.base_backoff, max: self.config.max_backoff }
-                        .backoff(cold.trips),
+                    None => ExponentialBackoff {
+                        base: self.config.base_backoff,
+                        max: self.config.max_backoff,
+                    }
+                    .backoff(cold.trips),
                 };
-                let period = self.recovery_nanos.saturating_add(duration_to_nanos(backoff)).max(retry_after);
-                self.open_until.store(now.saturating_add(period), Ordering::Release);
+                let period = self
+                    .recovery_nanos
+                    .saturating_add(duration_to_nanos(backoff))
+                    .max(retry_after);
+                self.open_until
+                    .store(now.saturating_add(period), Ordering::Release);
                 cold.current_backoff = backoff;
                 cold.open_count += 1;
                 open_for = Some(Duration::from_nanos(period));
@@ -398,9 +491,11 @@ impl CircuitBreaker {
             }
             State::Closed => {
                 cold.ring.reset(now, self.cumulative());
-                self.bucket_end.store(cold.ring.current_bucket_end(), Ordering::Relaxed);
+                self.bucket_end
+                    .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
                 self.consecutive_failures.store(0, Ordering::Relaxed);
-                self.success_base.store(self.counters.totals().successes, Ordering::Relaxed);
+                self.success_base
+                    .store(self.counters.totals().successes, Ordering::Relaxed);
                 cold.trips = 0;
                 cold.current_backoff = Duration::ZERO;
             }
@@ -416,7 +511,13 @@ impl CircuitBreaker {
             if cold.history.len() == HISTORY_CAPACITY {
                 cold.history.pop_front();
             }
-            cold.history.push_back(TransitionRecord { at, wall_time, from: from.state(), to, reason: reason.clone() });
+            cold.history.push_back(TransitionRecord {
+                at,
+                wall_time,
+                from: from.state(),
+                to,
+                reason: reason.clone(),
+            });
             let life = self.lifetime();
             events.changes.push(StateChange {
                 from: from.state(),
@@ -434,7 +535,10 @@ impl CircuitBreaker {
     }
 
     fn manual(&self, to: State, reason: TransitionReason) {
-        let mut events = Events { reset: reason == TransitionReason::Reset, ..Events::default() };
+        let mut events = Events {
+            reset: reason == TransitionReason::Reset,
+            ..Events::default()
+        };
         {
             let mut cold = lock(&self.cold);
             let now = self.clock.now_nanos();
@@ -478,11 +582,16 @@ impl CircuitBreaker {
         let consecutive_successes = if word.state() == State::HalfOpen {
             cold.probe_successes
         } else {
-            let run = self.counters.totals().successes.saturating_sub(self.success_base.load(Ordering::Relaxed));
+            let run = self
+                .counters
+                .totals()
+                .successes
+                .saturating_sub(self.success_base.load(Ordering::Relaxed));
             u32::try_from(run).unwrap_or(u32::MAX)
         };
-        let retry_after = (word.state() == State::Open)
-            .then(|| Duration::from_nanos(self.open_until.load(Ordering::Acquire).saturating_sub(now)));
+        let retry_after = (word.state() == State::Open).then(|| {
+            Duration::from_nanos(self.open_until.load(Ordering::Acquire).saturating_sub(now))
+        });
         Metrics {
             name: self.name.to_string(),
             state: word.state(),
@@ -549,7 +658,11 @@ impl CircuitBreaker {
 }
 
 fn success_rate(t: &Totals) -> f64 {
-    if t.successes + t.failures == 0 { 1.0 } else { ratio(t.successes, t.successes + t.failures) }
+    if t.successes + t.failures == 0 {
+        1.0
+    } else {
+        ratio(t.successes, t.successes + t.failures)
+    }
 }
 
 impl fmt::Debug for CircuitBreaker {
@@ -617,7 +730,11 @@ impl Builder {
             None => BreakerClock::System,
         };
         let now = clock.now_nanos();
-        let ring = Ring::new(duration_to_nanos(self.config.monitor_window), now, Cumulative::default());
+        let ring = Ring::new(
+            duration_to_nanos(self.config.monitor_window),
+            now,
+            Cumulative::default(),
+        );
         let bucket_end = ring.current_bucket_end();
         let cold = Cold {
             ring,

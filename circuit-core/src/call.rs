@@ -33,7 +33,11 @@ pub struct DefaultClassifier;
 
 impl<T, E> Classifier<T, E> for DefaultClassifier {
     fn classify(&self, result: &Result<T, E>) -> Outcome {
-        if result.is_ok() { Outcome::Success } else { Outcome::Failure }
+        if result.is_ok() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        }
     }
 }
 
@@ -90,7 +94,11 @@ impl CircuitBreaker {
     ///
     /// # Errors
     /// As [`call`](Self::call).
-    pub fn call_sync_with<T, E, C>(&self, classifier: &C, f: impl FnOnce() -> Result<T, E>) -> Result<T, CallError<E>>
+    pub fn call_sync_with<T, E, C>(
+        &self,
+        classifier: &C,
+        f: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, CallError<E>>
     where
         C: Classifier<T, E> + ?Sized,
     {

@@ -53,7 +53,9 @@ mod imp {
     pub(super) fn now_nanos() -> u64 {
         let ts = clock_gettime(ClockId::MonotonicCoarse);
         // Monotonic seconds are non-negative and far below u64::MAX / 1e9.
-        (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+        (ts.tv_sec as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(ts.tv_nsec as u64)
     }
 }
 
@@ -103,13 +105,20 @@ impl Default for ManualClock {
 impl ManualClock {
     /// A clock at time zero.
     pub fn new() -> Self {
-        Self { nanos: Arc::new(AtomicU64::new(0)), wall_origin: SystemTime::now() }
+        Self {
+            nanos: Arc::new(AtomicU64::new(0)),
+            wall_origin: SystemTime::now(),
+        }
     }
 
     /// Moves time forward by `by` (saturating at `u64::MAX` nanoseconds).
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        let _ = self.nanos.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_add(by)));
+        let _ = self
+            .nanos
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(by))
+            });
     }
 
     /// Sets the time, which must not go backwards.

@@ -83,7 +83,11 @@ impl Default for Config {
 impl Config {
     /// High-traffic services: 5 consecutive failures, 60 % failure rate.
     pub fn high_traffic() -> Self {
-        Self { max_failures: 5, failure_threshold: 0.6, ..Self::default() }
+        Self {
+            max_failures: 5,
+            failure_threshold: 0.6,
+            ..Self::default()
+        }
     }
 
     /// Critical services: more sensitive and quicker to probe: 3 failures,
@@ -104,12 +108,20 @@ impl Config {
 
     /// Background jobs: tolerant: 10 failures, 70 %.
     pub fn background_jobs() -> Self {
-        Self { max_failures: 10, failure_threshold: 0.7, ..Self::default() }
+        Self {
+            max_failures: 10,
+            failure_threshold: 0.7,
+            ..Self::default()
+        }
     }
 
     /// Real-time APIs: 15 s recovery, 3 half-open probes.
     pub fn real_time() -> Self {
-        Self { recovery_timeout: Duration::from_secs(15), max_requests: 3, ..Self::default() }
+        Self {
+            recovery_timeout: Duration::from_secs(15),
+            max_requests: 3,
+            ..Self::default()
+        }
     }
 
     /// Checks every rule; the breaker builder calls this.
@@ -130,17 +142,26 @@ impl Config {
         if self.max_requests > MAX_HALF_OPEN_REQUESTS {
             return Err(ConfigError::new(
                 "max_requests",
-                format!("must be at most {MAX_HALF_OPEN_REQUESTS} (got {})", self.max_requests),
+                format!(
+                    "must be at most {MAX_HALF_OPEN_REQUESTS} (got {})",
+                    self.max_requests
+                ),
             ));
         }
         if self.min_requests == 0 {
             return Err(ConfigError::new("min_requests", "must be at least 1"));
         }
         if self.monitor_window.is_zero() {
-            return Err(ConfigError::new("monitor_window", "must be longer than zero"));
+            return Err(ConfigError::new(
+                "monitor_window",
+                "must be longer than zero",
+            ));
         }
         if self.half_open_probe_timeout.is_zero() {
-            return Err(ConfigError::new("half_open_probe_timeout", "must be longer than zero"));
+            return Err(ConfigError::new(
+                "half_open_probe_timeout",
+                "must be longer than zero",
+            ));
         }
         if self.base_backoff > self.max_backoff {
             return Err(ConfigError::new(
@@ -175,7 +196,10 @@ pub(crate) const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 fn check_ratio(field: &'static str, value: f64) -> Result<(), ConfigError> {
     if value.is_nan() || !(0.0..=1.0).contains(&value) {
-        return Err(ConfigError::new(field, format!("must be within [0, 1] (got {value})")));
+        return Err(ConfigError::new(
+            field,
+            format!("must be within [0, 1] (got {value})"),
+        ));
     }
     Ok(())
 }
@@ -190,7 +214,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(field: &'static str, rule: impl Into<String>) -> Self {
-        Self { field, rule: rule.into() }
+        Self {
+            field,
+            rule: rule.into(),
+        }
     }
 
     /// The [`Config`] field at fault, e.g. `"failure_threshold"`.
@@ -212,23 +239,64 @@ mod tests {
     fn defaults_and_presets_are_valid_and_match_the_seed_design() {
         let d = Config::default();
         assert_eq!(
-            (d.max_failures, d.failure_threshold, d.max_requests, d.min_requests),
+            (
+                d.max_failures,
+                d.failure_threshold,
+                d.max_requests,
+                d.min_requests
+            ),
             (5, 0.6, 10, 10)
         );
         assert_eq!(d.recovery_timeout, Duration::from_secs(30));
         assert_eq!(d.monitor_window, Duration::from_secs(60));
-        assert_eq!((d.base_backoff, d.max_backoff), (Duration::from_secs(1), Duration::from_secs(30)));
+        assert_eq!(
+            (d.base_backoff, d.max_backoff),
+            (Duration::from_secs(1), Duration::from_secs(30))
+        );
         assert_eq!(d.slow_call_threshold, Duration::from_secs(5));
         assert_eq!(d.slow_call_rate_threshold, None);
         assert_eq!(d.half_open_probe_timeout, Duration::from_secs(30));
         let c = Config::critical();
-        assert_eq!((c.max_failures, c.failure_threshold, c.max_requests), (3, 0.5, 5));
-        assert_eq!((c.recovery_timeout, c.monitor_window), (Duration::from_secs(15), Duration::from_secs(30)));
-        assert_eq!((c.base_backoff, c.max_backoff), (Duration::from_secs(2), Duration::from_secs(60)));
-        assert_eq!((Config::background_jobs().max_failures, Config::background_jobs().failure_threshold), (10, 0.7));
-        assert_eq!((Config::high_traffic().max_failures, Config::high_traffic().failure_threshold), (5, 0.6));
-        assert_eq!((Config::real_time().recovery_timeout, Config::real_time().max_requests), (Duration::from_secs(15), 3));
-        for preset in [d, c, Config::background_jobs(), Config::high_traffic(), Config::real_time()] {
+        assert_eq!(
+            (c.max_failures, c.failure_threshold, c.max_requests),
+            (3, 0.5, 5)
+        );
+        assert_eq!(
+            (c.recovery_timeout, c.monitor_window),
+            (Duration::from_secs(15), Duration::from_secs(30))
+        );
+        assert_eq!(
+            (c.base_backoff, c.max_backoff),
+            (Duration::from_secs(2), Duration::from_secs(60))
+        );
+        assert_eq!(
+            (
+                Config::background_jobs().max_failures,
+                Config::background_jobs().failure_threshold
+            ),
+            (10, 0.7)
+        );
+        assert_eq!(
+            (
+                Config::high_traffic().max_failures,
+                Config::high_traffic().failure_threshold
+            ),
+            (5, 0.6)
+        );
+        assert_eq!(
+            (
+                Config::real_time().recovery_timeout,
+                Config::real_time().max_requests
+            ),
+            (Duration::from_secs(15), 3)
+        );
+        for preset in [
+            d,
+            c,
+            Config::background_jobs(),
+            Config::high_traffic(),
+            Config::real_time(),
+        ] {
             preset.validate().unwrap();
         }
     }
@@ -236,18 +304,90 @@ mod tests {
     #[test]
     fn each_broken_rule_names_its_field() {
         let cases: Vec<(Config, &str)> = vec![
-            (Config { failure_threshold: f64::NAN, ..Config::default() }, "failure_threshold"),
-            (Config { failure_threshold: 1.01, ..Config::default() }, "failure_threshold"),
-            (Config { failure_threshold: -0.1, ..Config::default() }, "failure_threshold"),
-            (Config { slow_call_rate_threshold: Some(f64::INFINITY), ..Config::default() }, "slow_call_rate_threshold"),
-            (Config { max_failures: 0, ..Config::default() }, "max_failures"),
-            (Config { max_requests: 0, ..Config::default() }, "max_requests"),
-            (Config { max_requests: MAX_HALF_OPEN_REQUESTS + 1, ..Config::default() }, "max_requests"),
-            (Config { min_requests: 0, ..Config::default() }, "min_requests"),
-            (Config { monitor_window: Duration::ZERO, ..Config::default() }, "monitor_window"),
-            (Config { half_open_probe_timeout: Duration::ZERO, ..Config::default() }, "half_open_probe_timeout"),
-            (Config { base_backoff: Duration::from_secs(31), ..Config::default() }, "base_backoff"),
-            (Config { recovery_timeout: Duration::MAX, ..Config::default() }, "recovery_timeout"),
+            (
+                Config {
+                    failure_threshold: f64::NAN,
+                    ..Config::default()
+                },
+                "failure_threshold",
+            ),
+            (
+                Config {
+                    failure_threshold: 1.01,
+                    ..Config::default()
+                },
+                "failure_threshold",
+            ),
+            (
+                Config {
+                    failure_threshold: -0.1,
+                    ..Config::default()
+                },
+                "failure_threshold",
+            ),
+            (
+                Config {
+                    slow_call_rate_threshold: Some(f64::INFINITY),
+                    ..Config::default()
+                },
+                "slow_call_rate_threshold",
+            ),
+            (
+                Config {
+                    max_failures: 0,
+                    ..Config::default()
+                },
+                "max_failures",
+            ),
+            (
+                Config {
+                    max_requests: 0,
+                    ..Config::default()
+                },
+                "max_requests",
+            ),
+            (
+                Config {
+                    max_requests: MAX_HALF_OPEN_REQUESTS + 1,
+                    ..Config::default()
+                },
+                "max_requests",
+            ),
+            (
+                Config {
+                    min_requests: 0,
+                    ..Config::default()
+                },
+                "min_requests",
+            ),
+            (
+                Config {
+                    monitor_window: Duration::ZERO,
+                    ..Config::default()
+                },
+                "monitor_window",
+            ),
+            (
+                Config {
+                    half_open_probe_timeout: Duration::ZERO,
+                    ..Config::default()
+                },
+                "half_open_probe_timeout",
+            ),
+            (
+                Config {
+                    base_backoff: Duration::from_secs(31),
+                    ..Config::default()
+                },
+                "base_backoff",
+            ),
+            (
+                Config {
+                    recovery_timeout: Duration::MAX,
+                    ..Config::default()
+                },
+                "recovery_timeout",
+            ),
         ];
         for (config, field) in cases {
             let err = config.validate().unwrap_err();
@@ -255,8 +395,12 @@ mod tests {
             assert!(err.to_string().contains(field), "{err}");
         }
         // Boundaries are inclusive.
-        Config { failure_threshold: 0.0, slow_call_rate_threshold: Some(1.0), ..Config::default() }
-            .validate()
-            .unwrap();
+        Config {
+            failure_threshold: 0.0,
+            slow_call_rate_threshold: Some(1.0),
+            ..Config::default()
+        }
+        .validate()
+        .unwrap();
     }
 }

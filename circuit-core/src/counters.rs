@@ -3,8 +3,8 @@
 
 use crossbeam_utils::CachePadded;
 
-use crate::sync::{AtomicU64, Ordering, stripe_index};
 use crate::Outcome;
+use crate::sync::{AtomicU64, Ordering, stripe_index};
 
 /// Stripes per breaker. Four keeps two to four busy threads apart while the
 /// breaker stays small (each stripe is one padded cache line pair).

@@ -36,9 +36,17 @@ impl Rejected {
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.retry_after == Duration::MAX {
-            write!(f, "circuit breaker is {}: call rejected until reset", self.state)
+            write!(
+                f,
+                "circuit breaker is {}: call rejected until reset",
+                self.state
+            )
         } else {
-            write!(f, "circuit breaker is {}: call rejected, retry after {:?}", self.state, self.retry_after)
+            write!(
+                f,
+                "circuit breaker is {}: call rejected, retry after {:?}",
+                self.state, self.retry_after
+            )
         }
     }
 }

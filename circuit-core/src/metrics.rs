@@ -110,7 +110,9 @@ pub(crate) mod option_duration_nanos {
         d.map(crate::clock::duration_to_nanos).serialize(s)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
         Option::<u64>::deserialize(d).map(|n| n.map(Duration::from_nanos))
     }
 }

@@ -82,7 +82,15 @@ pub struct Permit<'a> {
 impl<'a> Permit<'a> {
     #[inline]
     pub(crate) fn new(breaker: &'a CircuitBreaker, epoch: u64, start: u64, probe: u64) -> Self {
-        Self { breaker, epoch, start, probe, latency: NO_LATENCY, retry_after: 0, done: false }
+        Self {
+            breaker,
+            epoch,
+            start,
+            probe,
+            latency: NO_LATENCY,
+            retry_after: 0,
+            done: false,
+        }
     }
 
     /// Uses this latency instead of measuring one.
@@ -137,7 +145,8 @@ impl<'a> Permit<'a> {
             (self.start.saturating_add(self.latency), self.latency)
         };
         let retry_after = (self.retry_after != 0).then_some(self.retry_after);
-        self.breaker.finish(self, outcome, end, latency, retry_after);
+        self.breaker
+            .finish(self, outcome, end, latency, retry_after);
     }
 }
 

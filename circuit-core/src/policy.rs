@@ -34,7 +34,11 @@ impl WindowSnapshot {
 }
 
 pub(crate) fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// Why a breaker tripped.
@@ -73,10 +77,20 @@ impl fmt::Display for TripReason {
                 write!(f, "{count} consecutive failures (max {threshold})")
             }
             Self::FailureRate { rate, threshold } => {
-                write!(f, "failure rate {:.1}% >= {:.1}%", rate * 100.0, threshold * 100.0)
+                write!(
+                    f,
+                    "failure rate {:.1}% >= {:.1}%",
+                    rate * 100.0,
+                    threshold * 100.0
+                )
             }
             Self::SlowCallRate { rate, threshold } => {
-                write!(f, "slow-call rate {:.1}% >= {:.1}%", rate * 100.0, threshold * 100.0)
+                write!(
+                    f,
+                    "slow-call rate {:.1}% >= {:.1}%",
+                    rate * 100.0,
+                    threshold * 100.0
+                )
             }
             Self::Custom(why) => f.write_str(why),
         }
@@ -113,7 +127,10 @@ impl TripPolicy for DefaultTripPolicy {
         }
         let rate = window.failure_rate();
         if rate >= config.failure_threshold {
-            return Some(TripReason::FailureRate { rate, threshold: config.failure_threshold });
+            return Some(TripReason::FailureRate {
+                rate,
+                threshold: config.failure_threshold,
+            });
         }
         let threshold = config.slow_call_rate_threshold?;
         let rate = window.slow_call_rate();
@@ -126,7 +143,12 @@ mod tests {
     use super::*;
 
     fn window(calls: u64, failures: u64, slow: u64, consecutive: u32) -> WindowSnapshot {
-        WindowSnapshot { calls, failures, slow_calls: slow, consecutive_failures: consecutive }
+        WindowSnapshot {
+            calls,
+            failures,
+            slow_calls: slow,
+            consecutive_failures: consecutive,
+        }
     }
 
     #[test]
@@ -135,7 +157,10 @@ mod tests {
         assert_eq!(DefaultTripPolicy.should_trip(&window(4, 4, 0, 4), &c), None);
         assert!(matches!(
             DefaultTripPolicy.should_trip(&window(5, 5, 0, 5), &c),
-            Some(TripReason::ConsecutiveFailures { count: 5, threshold: 5 })
+            Some(TripReason::ConsecutiveFailures {
+                count: 5,
+                threshold: 5
+            })
         ));
     }
 
@@ -143,7 +168,10 @@ mod tests {
     fn rate_trigger_is_inclusive_and_waits_for_min_requests() {
         let c = Config::default();
         assert_eq!(DefaultTripPolicy.should_trip(&window(9, 9, 0, 0), &c), None);
-        assert_eq!(DefaultTripPolicy.should_trip(&window(10, 5, 0, 1), &c), None);
+        assert_eq!(
+            DefaultTripPolicy.should_trip(&window(10, 5, 0, 1), &c),
+            None
+        );
         assert!(matches!(
             DefaultTripPolicy.should_trip(&window(10, 6, 0, 1), &c),
             Some(TripReason::FailureRate { .. })
@@ -153,10 +181,18 @@ mod tests {
     #[test]
     fn slow_trigger_only_when_enabled() {
         let mut c = Config::default();
-        assert_eq!(DefaultTripPolicy.should_trip(&window(10, 0, 10, 0), &c), None);
+        assert_eq!(
+            DefaultTripPolicy.should_trip(&window(10, 0, 10, 0), &c),
+            None
+        );
         c.slow_call_rate_threshold = Some(0.5);
-        assert_eq!(DefaultTripPolicy.should_trip(&window(10, 0, 4, 0), &c), None);
-        let reason = DefaultTripPolicy.should_trip(&window(10, 0, 5, 0), &c).unwrap();
+        assert_eq!(
+            DefaultTripPolicy.should_trip(&window(10, 0, 4, 0), &c),
+            None
+        );
+        let reason = DefaultTripPolicy
+            .should_trip(&window(10, 0, 5, 0), &c)
+            .unwrap();
         assert_eq!(reason.to_string(), "slow-call rate 50.0% >= 50.0%");
     }
 }

@@ -40,7 +40,13 @@ impl State {
     }
 
     /// All states, in a fixed order (useful for one-series-per-state metrics).
-    pub const ALL: [State; 5] = [Self::Closed, Self::Open, Self::HalfOpen, Self::ForcedOpen, Self::ForcedClosed];
+    pub const ALL: [State; 5] = [
+        Self::Closed,
+        Self::Open,
+        Self::HalfOpen,
+        Self::ForcedOpen,
+        Self::ForcedClosed,
+    ];
 
     /// Whether calls pass without restriction (CLOSED or FORCED_CLOSED).
     pub const fn admits_all(self) -> bool {
@@ -78,13 +84,18 @@ impl std::str::FromStr for State {
     type Err = UnknownState;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|state| state.as_str() == s).ok_or_else(|| UnknownState(s.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| UnknownState(s.to_owned()))
     }
 }
 
 /// A string that names no [`State`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown circuit state `{0}` (expected closed, open, half-open, forced-open or forced-closed)")]
+#[error(
+    "unknown circuit state `{0}` (expected closed, open, half-open, forced-open or forced-closed)"
+)]
 pub struct UnknownState(String);
 
 /// State and epoch packed in one `u64`: the low 3 bits hold the state, the
@@ -122,7 +133,10 @@ mod tests {
     fn strings_round_trip() {
         for state in State::ALL {
             assert_eq!(state.to_string().parse::<State>().unwrap(), state);
-            assert_eq!(serde_json::to_string(&state).unwrap(), format!("\"{state}\""));
+            assert_eq!(
+                serde_json::to_string(&state).unwrap(),
+                format!("\"{state}\"")
+            );
         }
         assert_eq!(State::HalfOpen.to_string(), "half-open");
         assert!("half_open".parse::<State>().is_err());

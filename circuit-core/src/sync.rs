@@ -14,7 +14,9 @@ pub(crate) use std::sync::{Mutex, MutexGuard};
 /// breaker code that does not panic, and a panicking listener runs outside
 /// the lock.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// This thread's counter stripe, in `0..stripes`: threads are dealt stripes

@@ -103,7 +103,10 @@ impl Ring {
             self.floor
         } else {
             let (bucket, base) = self.slots[(oldest % BUCKETS) as usize];
-            debug_assert_eq!(bucket, oldest, "ring slot missing for a bucket in the window");
+            debug_assert_eq!(
+                bucket, oldest,
+                "ring slot missing for a bucket in the window"
+            );
             if bucket == oldest { base } else { self.floor }
         };
         counts.minus(base)
@@ -117,7 +120,11 @@ mod tests {
     const SEC: u64 = 1_000_000_000;
 
     fn c(successes: u64, failures: u64) -> Cumulative {
-        Cumulative { successes, failures, slow: 0 }
+        Cumulative {
+            successes,
+            failures,
+            slow: 0,
+        }
     }
 
     #[test]

@@ -1,0 +1,408 @@
+//! Property test: random operation sequences against a plain reference
+//! model of the rules. The model keeps every call with its time and
+//! recounts the window from scratch, so it shares no code with the ring.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use crate::*;
+
+const MS: u64 = 1_000_000;
+const WINDOW: u64 = 10_000 * MS;
+const BUCKET: u64 = WINDOW / 10;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Advance(u64),
+    Acquire,
+    Record(usize, Outcome),
+    Reset,
+    ForceOpen,
+    ForceClosed,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u64..2_500).prop_map(|ms| Op::Advance(ms * MS)),
+        5 => Just(Op::Acquire),
+        8 => (any::<usize>(), prop_oneof![
+            4 => Just(Outcome::Success),
+            4 => Just(Outcome::Failure),
+            1 => Just(Outcome::Timeout),
+            1 => Just(Outcome::Ignored),
+            1 => Just(Outcome::Cancelled),
+        ]).prop_map(|(i, o)| Op::Record(i, o)),
+        1 => Just(Op::Reset),
+        1 => Just(Op::ForceOpen),
+        1 => Just(Op::ForceClosed),
+    ]
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        1u32..6,
+        1u32..7,
+        prop_oneof![Just(0.0), Just(0.34), Just(0.5), Just(1.0)],
+        1u32..4,
+        any::<bool>(),
+        1u64..4,
+    )
+        .prop_map(
+            |(
+                max_failures,
+                min_requests,
+                failure_threshold,
+                max_requests,
+                slow_trigger,
+                recovery,
+            )| Config {
+                max_failures,
+                min_requests,
+                failure_threshold,
+                max_requests,
+                slow_call_rate_threshold: slow_trigger.then_some(0.5),
+                monitor_window: Duration::from_nanos(WINDOW),
+                recovery_timeout: Duration::from_secs(recovery),
+                base_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_millis(1000),
+                slow_call_threshold: Duration::from_millis(800),
+                half_open_probe_timeout: Duration::from_secs(2),
+            },
+        )
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Call {
+    at: u64,
+    failed: bool,
+    slow: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ModelPermit {
+    epoch: u64,
+    start: u64,
+    probe: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Totals {
+    successes: u64,
+    failures: u64,
+    timeouts: u64,
+    slow: u64,
+    ignored: u64,
+    cancelled: u64,
+    rejected: u64,
+}
+
+#[derive(Debug)]
+struct Model {
+    config: Config,
+    now: u64,
+    state: State,
+    epoch: u64,
+    calls: Vec<Call>,
+    consecutive: u32,
+    trips: u32,
+    backoff: u64,
+    open_until: u64,
+    probes: Vec<(u64, u64)>,
+    probe_successes: u32,
+    next_probe: u64,
+    totals: Totals,
+    open_count: u64,
+    recovery_attempts: u64,
+}
+
+impl Model {
+    fn new(config: Config) -> Self {
+        Self {
+            config,
+            now: 0,
+            state: State::Closed,
+            epoch: 0,
+            calls: Vec::new(),
+            consecutive: 0,
+            trips: 0,
+            backoff: 0,
+            open_until: 0,
+            probes: Vec::new(),
+            probe_successes: 0,
+            next_probe: 0,
+            totals: Totals::default(),
+            open_count: 0,
+            recovery_attempts: 0,
+        }
+    }
+
+    fn nanos(d: Duration) -> u64 {
+        d.as_nanos() as u64
+    }
+
+    /// `(calls, failures, slow)` in the window now.
+    fn window(&self) -> (u64, u64, u64) {
+        let oldest = (self.now / BUCKET + 1).saturating_sub(10);
+        let live = self.calls.iter().filter(|c| c.at / BUCKET >= oldest);
+        live.fold((0, 0, 0), |(n, f, s), c| {
+            (n + 1, f + u64::from(c.failed), s + u64::from(c.slow))
+        })
+    }
+
+    fn go(&mut self, to: State) {
+        self.epoch += 1;
+        self.probes.clear();
+        match to {
+            State::Open => {
+                self.trips += 1;
+                self.backoff = if self.trips == 1 {
+                    0
+                } else {
+                    ((100 * MS) << (self.trips - 2).min(20)).min(1000 * MS)
+                };
+                self.open_until =
+                    self.now + Self::nanos(self.config.recovery_timeout) + self.backoff;
+                self.open_count += 1;
+            }
+            State::HalfOpen => {
+                self.probe_successes = 0;
+                self.recovery_attempts += 1;
+            }
+            State::Closed => {
+                self.calls.clear();
+                self.consecutive = 0;
+                self.trips = 0;
+                self.backoff = 0;
+            }
+            State::ForcedOpen | State::ForcedClosed => {}
+        }
+        self.state = to;
+    }
+
+    fn acquire(&mut self) -> Result<ModelPermit, (State, u64)> {
+        let admitted = self.try_admit();
+        if admitted.is_err() {
+            self.totals.rejected += 1;
+        }
+        admitted
+    }
+
+    fn try_admit(&mut self) -> Result<ModelPermit, (State, u64)> {
+        let now = self.now;
+        match self.state {
+            State::Closed | State::ForcedClosed => Ok(ModelPermit {
+                epoch: self.epoch,
+                start: now,
+                probe: None,
+            }),
+            State::ForcedOpen => Err((State::ForcedOpen, u64::MAX)),
+            State::Open if now < self.open_until => Err((State::Open, self.open_until - now)),
+            State::Open => {
+                self.go(State::HalfOpen);
+                Ok(self.admit_probe())
+            }
+            State::HalfOpen => {
+                let timeout = Self::nanos(self.config.half_open_probe_timeout);
+                if self.probes.iter().any(|&(_, start)| now - start > timeout) {
+                    self.totals.failures += 1;
+                    self.consecutive += 1;
+                    self.go(State::Open);
+                    return Err((State::Open, self.open_until - now));
+                }
+                if self.probes.len() < self.config.max_requests as usize {
+                    return Ok(self.admit_probe());
+                }
+                let oldest = self.probes.iter().map(|p| p.1).min().unwrap();
+                Err((State::HalfOpen, oldest + timeout + 1 - now))
+            }
+        }
+    }
+
+    fn admit_probe(&mut self) -> ModelPermit {
+        self.next_probe += 1;
+        self.probes.push((self.next_probe, self.now));
+        ModelPermit {
+            epoch: self.epoch,
+            start: self.now,
+            probe: Some(self.next_probe),
+        }
+    }
+
+    fn count(&mut self, outcome: Outcome, slow: bool) {
+        let t = &mut self.totals;
+        match outcome {
+            Outcome::Success => t.successes += 1,
+            Outcome::Failure => t.failures += 1,
+            Outcome::Timeout => {
+                t.failures += 1;
+                t.timeouts += 1;
+            }
+            Outcome::Ignored => t.ignored += 1,
+            Outcome::Cancelled => t.cancelled += 1,
+        }
+        t.slow += u64::from(slow);
+    }
+
+    fn record(&mut self, permit: ModelPermit, outcome: Outcome) {
+        let judged = matches!(
+            outcome,
+            Outcome::Success | Outcome::Failure | Outcome::Timeout
+        );
+        let slow = judged && self.now - permit.start > Self::nanos(self.config.slow_call_threshold);
+        self.count(outcome, slow);
+        let current = permit.epoch == self.epoch;
+        if let Some(ticket) = permit.probe {
+            let Some(i) = self
+                .probes
+                .iter()
+                .position(|p| p.0 == ticket)
+                .filter(|_| current)
+            else {
+                return;
+            };
+            self.probes.swap_remove(i);
+            if judged {
+                self.calls.push(Call {
+                    at: self.now,
+                    failed: outcome != Outcome::Success,
+                    slow,
+                });
+            }
+            match outcome {
+                Outcome::Success => {
+                    self.consecutive = 0;
+                    self.probe_successes += 1;
+                    if self.probe_successes >= self.config.max_requests {
+                        self.go(State::Closed);
+                    }
+                }
+                Outcome::Failure | Outcome::Timeout => {
+                    self.consecutive += 1;
+                    self.go(State::Open);
+                }
+                Outcome::Ignored | Outcome::Cancelled => {}
+            }
+            return;
+        }
+        if !judged || !current {
+            return;
+        }
+        let failed = outcome != Outcome::Success;
+        self.calls.push(Call {
+            at: self.now,
+            failed,
+            slow,
+        });
+        self.consecutive = if failed { self.consecutive + 1 } else { 0 };
+        if self.state == State::Closed && (failed || slow) && self.should_trip() {
+            self.go(State::Open);
+        }
+    }
+
+    /// The trip rules, written out again on purpose.
+    fn should_trip(&self) -> bool {
+        let c = &self.config;
+        if self.consecutive >= c.max_failures {
+            return true;
+        }
+        let (calls, failures, slow) = self.window();
+        if calls < u64::from(c.min_requests) {
+            return false;
+        }
+        failures as f64 / calls as f64 >= c.failure_threshold
+            || c.slow_call_rate_threshold
+                .is_some_and(|r| slow as f64 / calls as f64 >= r)
+    }
+
+    fn manual(&mut self, to: State) {
+        if to == State::Closed || self.state != to {
+            self.go(to);
+        }
+    }
+}
+
+fn check(cb: &CircuitBreaker, model: &Model) -> Result<(), TestCaseError> {
+    let m = cb.metrics();
+    prop_assert_eq!(m.state, model.state);
+    let t = model.totals;
+    prop_assert_eq!(
+        (
+            m.total_successes,
+            m.total_failures,
+            m.timeout_count,
+            m.total_slow
+        ),
+        (t.successes, t.failures, t.timeouts, t.slow)
+    );
+    prop_assert_eq!(
+        (m.total_ignored, m.total_cancelled, m.total_rejected),
+        (t.ignored, t.cancelled, t.rejected)
+    );
+    prop_assert_eq!(m.consecutive_failures, model.consecutive);
+    prop_assert_eq!(m.consecutive_trips, model.trips);
+    prop_assert_eq!(m.current_backoff, Duration::from_nanos(model.backoff));
+    prop_assert_eq!(
+        (m.circuit_open_count, m.recovery_attempts),
+        (model.open_count, model.recovery_attempts)
+    );
+    if matches!(model.state, State::Closed | State::ForcedClosed) {
+        let (calls, failures, slow) = model.window();
+        prop_assert_eq!(
+            (m.window.calls, m.window.failures, m.window.slow_calls),
+            (calls, failures, slow)
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn breaker_agrees_with_the_reference_model(config in config(), ops in prop::collection::vec(op(), 1..250)) {
+        let clock = ManualClock::new();
+        let cb = CircuitBreaker::builder("model").config(config.clone()).clock(clock.clone()).build().unwrap();
+        let mut model = Model::new(config);
+        let mut held: Vec<(Permit<'_>, ModelPermit)> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Advance(nanos) => {
+                    clock.advance(Duration::from_nanos(nanos));
+                    model.now += nanos;
+                }
+                Op::Acquire => match (cb.try_acquire(), model.acquire()) {
+                    (Ok(permit), Ok(expected)) => {
+                        prop_assert_eq!(permit.is_probe(), expected.probe.is_some());
+                        held.push((permit, expected));
+                    }
+                    (Err(rejected), Err((state, retry))) => {
+                        prop_assert_eq!(rejected.state(), state);
+                        let expected = if retry == u64::MAX { Duration::MAX } else { Duration::from_nanos(retry) };
+                        prop_assert_eq!(rejected.retry_after(), expected);
+                    }
+                    (got, want) => prop_assert!(false, "admission differs: breaker {:?}, model {:?}", got.map(|_| ()), want.map(|_| ())),
+                },
+                Op::Record(i, outcome) if !held.is_empty() => {
+                    let (permit, expected) = held.swap_remove(i % held.len());
+                    permit.record(outcome);
+                    model.record(expected, outcome);
+                }
+                Op::Record(..) => {}
+                Op::Reset => {
+                    cb.reset();
+                    model.manual(State::Closed);
+                }
+                Op::ForceOpen => {
+                    cb.force_open();
+                    model.manual(State::ForcedOpen);
+                }
+                Op::ForceClosed => {
+                    cb.force_closed();
+                    model.manual(State::ForcedClosed);
+                }
+            }
+            check(&cb, &model)?;
+        }
+    }
+}
