@@ -2,7 +2,7 @@
 //! and a half-open epoch never has more than `max_requests` probes out.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,20 +41,17 @@ fn totals_add_up_and_probes_stay_bounded() {
     // before recording, so it never holds more than the breaker does.
     let outstanding: Mutex<HashMap<u64, u32>> = Mutex::new(HashMap::new());
     let worst = AtomicU64::new(0);
-    let done = AtomicBool::new(false);
 
     std::thread::scope(|s| {
-        s.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
-                clock.advance(Duration::from_micros(500));
-                std::thread::yield_now();
-            }
-        });
         let workers: Vec<_> = (0..THREADS)
             .map(|t| {
-                let (cb, tally, outstanding, worst) = (&cb, &tally, &outstanding, &worst);
+                let (cb, clock, tally, outstanding, worst) =
+                    (&cb, &clock, &tally, &outstanding, &worst);
                 s.spawn(move || {
                     for i in 0..CALLS {
+                        // Every thread moves the shared time on, so open
+                        // periods pass however fast rejections are.
+                        clock.advance(Duration::from_micros(20));
                         let Ok(permit) = cb.try_acquire() else {
                             tally.rejected.fetch_add(1, Ordering::Relaxed);
                             continue;
@@ -68,24 +65,26 @@ fn totals_add_up_and_probes_stay_bounded() {
                             let live = map.get(&current).copied().unwrap_or(0);
                             worst.fetch_max(u64::from(live), Ordering::Relaxed);
                         }
-                        let unregister = || {
-                            if permit.is_probe() {
-                                *outstanding.lock().unwrap().get_mut(&epoch).unwrap() -= 1;
+                        if permit.is_probe() {
+                            // Hold the probe a moment so probes overlap.
+                            std::thread::yield_now();
+                            *outstanding.lock().unwrap().get_mut(&epoch).unwrap() -= 1;
+                        }
+                        // Outage phases (a third of the time, offset per thread)
+                        // drive the breaker through its transitions.
+                        let outage = ((i + t * 50) / 200) % 3 == 0;
+                        match (outage, i % 10) {
+                            (_, 9) => {
+                                drop(permit);
+                                tally.cancelled.fetch_add(1, Ordering::Relaxed);
                             }
-                        };
-                        unregister();
-                        match (i * 7 + t) % 10 {
-                            0..=5 => {
-                                permit.record_success();
-                                tally.successes.fetch_add(1, Ordering::Relaxed);
-                            }
-                            6..=8 => {
+                            (true, _) | (false, 8) => {
                                 permit.record_failure();
                                 tally.failures.fetch_add(1, Ordering::Relaxed);
                             }
                             _ => {
-                                drop(permit);
-                                tally.cancelled.fetch_add(1, Ordering::Relaxed);
+                                permit.record_success();
+                                tally.successes.fetch_add(1, Ordering::Relaxed);
                             }
                         }
                     }
@@ -95,7 +94,6 @@ fn totals_add_up_and_probes_stay_bounded() {
         for worker in workers {
             worker.join().unwrap();
         }
-        done.store(true, Ordering::Relaxed);
     });
 
     let m = cb.metrics();
