@@ -47,3 +47,14 @@ fn metrics_snapshot(bencher: divan::Bencher) {
     let cb = CircuitBreaker::builder("bench").build().unwrap();
     bencher.bench(|| black_box(&cb).metrics());
 }
+
+#[divan::bench]
+fn system_clock_read() -> std::time::Duration {
+    use circuit_core::Clock;
+    circuit_core::SystemClock.now()
+}
+
+#[divan::bench]
+fn std_instant_read() -> std::time::Instant {
+    std::time::Instant::now()
+}

@@ -83,7 +83,6 @@ struct Probe {
 #[derive(Default)]
 struct Events {
     changes: Vec<StateChange>,
-    rejected: Option<Rejected>,
     reset: bool,
 }
 
@@ -150,24 +149,29 @@ impl CircuitBreaker {
 
     #[cold]
     fn acquire_cold(&self, word: Packed, now: u64) -> Result<Permit<'_>, Rejected> {
-        let mut events = Events::default();
-        let result = match word.state() {
-            State::ForcedOpen => Err(Rejected::new(State::ForcedOpen, Duration::MAX)),
-            State::Open if now < self.open_until.load(Ordering::Acquire) => {
-                let until = self.open_until.load(Ordering::Acquire);
-                Err(Rejected::new(
-                    State::Open,
-                    Duration::from_nanos(until.saturating_sub(now)),
-                ))
+        // Rejections while open are the outage hot path: no lock.
+        match word.state() {
+            State::ForcedOpen => {
+                return Err(self.reject(Rejected::new(State::ForcedOpen, Duration::MAX)));
             }
-            _ => self.acquire_locked(&mut lock(&self.cold), now, &mut events),
-        };
-        if let Err(rejected) = result {
-            self.counters.local().record_rejection();
-            events.rejected = Some(rejected);
+            State::Open if now < self.open_until.load(Ordering::Acquire) => {
+                return Err(self.reject(self.open_rejection(now)));
+            }
+            _ => {}
         }
+        let mut events = Events::default();
+        let result = self.acquire_locked(&mut lock(&self.cold), now, &mut events);
         self.emit(events);
-        result
+        result.map_err(|rejected| self.reject(rejected))
+    }
+
+    /// Counts and announces a rejection.
+    fn reject(&self, rejected: Rejected) -> Rejected {
+        self.counters.local().record_rejection();
+        for listener in &self.listeners {
+            listener.on_rejected(&self.name, &rejected);
+        }
+        rejected
     }
 
     fn acquire_locked(
@@ -642,11 +646,6 @@ impl CircuitBreaker {
             );
             for listener in &self.listeners {
                 listener.on_state_change(&self.name, change);
-            }
-        }
-        if let Some(rejected) = &events.rejected {
-            for listener in &self.listeners {
-                listener.on_rejected(&self.name, rejected);
             }
         }
         if events.reset {
