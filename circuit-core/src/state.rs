@@ -80,6 +80,19 @@ impl fmt::Display for State {
     }
 }
 
+/// `state == "open"` reads naturally in alerts and tests.
+impl PartialEq<str> for State {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for State {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl std::str::FromStr for State {
     type Err = UnknownState;
 
@@ -140,6 +153,8 @@ mod tests {
         }
         assert_eq!(State::HalfOpen.to_string(), "half-open");
         assert!("half_open".parse::<State>().is_err());
+        assert_eq!(State::ForcedOpen, "forced-open");
+        assert!(State::Closed != *"open");
     }
 
     #[test]
