@@ -1,0 +1,132 @@
+//! Configuring a [`ResponseCache`].
+
+use std::fmt;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use circuit_core::{Clock, SystemClock};
+
+use super::ResponseCache;
+use super::entry::{Entry, ExpireAfterMaxAge, Staleness};
+use crate::Error;
+
+type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
+
+/// Builds a [`ResponseCache`]. Defaults: 10 000 entries, fresh for 60 s,
+/// stale-if-error for one more hour, the system clock.
+pub struct CacheBuilder<K, V> {
+    max_capacity: u64,
+    weigher: Option<Weigher<K, V>>,
+    staleness: Staleness,
+    clock: Arc<dyn Clock>,
+    _types: PhantomData<fn(K, V)>,
+}
+
+impl<K, V> Default for CacheBuilder<K, V> {
+    fn default() -> Self {
+        Self {
+            max_capacity: 10_000,
+            weigher: None,
+            staleness: Staleness {
+                fresh_for: Duration::from_secs(60),
+                stale_if_error: Duration::from_secs(3600),
+            },
+            clock: Arc::new(SystemClock),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<K, V> CacheBuilder<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    /// Bounds the cache to `max` entries.
+    #[must_use]
+    pub fn max_entries(mut self, max: u64) -> Self {
+        self.max_capacity = max;
+        self.weigher = None;
+        self
+    }
+
+    /// Bounds the cache to a total weight of `max`, each entry weighing
+    /// `weigher(key, value)` (e.g. an estimate of its size in bytes).
+    #[must_use]
+    pub fn max_weight(
+        mut self,
+        max: u64,
+        weigher: impl Fn(&K, &V) -> u32 + Send + Sync + 'static,
+    ) -> Self {
+        self.max_capacity = max;
+        self.weigher = Some(Arc::new(weigher));
+        self
+    }
+
+    /// How long an entry is fresh.
+    #[must_use]
+    pub fn fresh_for(mut self, fresh_for: Duration) -> Self {
+        self.staleness.fresh_for = fresh_for;
+        self
+    }
+
+    /// How long past freshness an entry may still be served as a fallback.
+    #[must_use]
+    pub fn stale_if_error(mut self, stale_if_error: Duration) -> Self {
+        self.staleness.stale_if_error = stale_if_error;
+        self
+    }
+
+    /// Both windows at once.
+    #[must_use]
+    pub fn staleness(mut self, staleness: Staleness) -> Self {
+        self.staleness = staleness;
+        self
+    }
+
+    /// The clock ages are measured with (a manual clock in tests).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Builds the cache.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a zero capacity or a zero maximum age.
+    pub fn build(self) -> Result<ResponseCache<K, V>, Error> {
+        if self.max_capacity == 0 {
+            return Err(Error::InvalidConfig("capacity must be at least 1"));
+        }
+        if self.staleness.max_age().is_zero() {
+            return Err(Error::InvalidConfig(
+                "fresh_for + stale_if_error must be greater than zero",
+            ));
+        }
+        let mut inner = moka::sync::Cache::builder()
+            .max_capacity(self.max_capacity)
+            .expire_after(ExpireAfterMaxAge(self.staleness.max_age()));
+        if let Some(weigher) = self.weigher {
+            inner = inner.weigher(move |k: &K, e: &Entry<V>| weigher(k, &e.value));
+        }
+        Ok(ResponseCache {
+            inner: inner.build(),
+            staleness: self.staleness,
+            clock: self.clock,
+        })
+    }
+}
+
+impl<K, V> fmt::Debug for CacheBuilder<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CacheBuilder")
+            .field("max_capacity", &self.max_capacity)
+            .field("weighted", &self.weigher.is_some())
+            .field("staleness", &self.staleness)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}

@@ -1,0 +1,205 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use circuit_core::ManualClock;
+
+use super::*;
+use crate::{Error, Freshness};
+
+const FRESH: Duration = Duration::from_secs(60);
+const STALE: Duration = Duration::from_secs(600);
+
+fn cache(clock: &ManualClock) -> ResponseCache<String, String> {
+    ResponseCache::builder()
+        .fresh_for(FRESH)
+        .stale_if_error(STALE)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+fn kind(lookup: &Lookup<String>) -> &'static str {
+    match lookup {
+        Lookup::Fresh(_) => "fresh",
+        Lookup::Stale(_) => "stale",
+        Lookup::Expired { .. } => "expired",
+        Lookup::Miss => "miss",
+    }
+}
+
+#[test]
+fn fresh_stale_and_expired_boundaries() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    assert_eq!(kind(&cache.lookup("k")), "miss");
+    cache.insert("k".into(), "v".into());
+
+    let tick = Duration::from_nanos(1);
+    let cases = [
+        (Duration::ZERO, "fresh"),
+        (FRESH - tick, "fresh"),
+        (FRESH, "stale"),
+        (FRESH + STALE - tick, "stale"),
+        (FRESH + STALE, "expired"),
+        (FRESH + STALE + Duration::from_secs(3600), "expired"),
+    ];
+    let mut now = Duration::ZERO;
+    for (age, expected) in cases {
+        clock.advance(age - now);
+        now = age;
+        let lookup = cache.lookup("k");
+        assert_eq!(kind(&lookup), expected, "at age {age:?}");
+        match lookup {
+            Lookup::Fresh(hit) | Lookup::Stale(hit) => {
+                assert_eq!(hit.age, age);
+                assert_eq!(*hit.value, "v");
+            }
+            Lookup::Expired { age: seen } => assert_eq!(seen, age),
+            Lookup::Miss => unreachable!("entry was inserted"),
+        }
+    }
+}
+
+#[test]
+fn fresh_and_stale_if_error_reads() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    cache.insert("k".into(), "v".into());
+    assert!(cache.fresh("k").is_some());
+    clock.advance(FRESH);
+    assert!(
+        cache.fresh("k").is_none(),
+        "stale entries are not served to normal reads"
+    );
+    let hit = cache.stale_if_error("k").unwrap();
+    assert_eq!((hit.freshness, hit.age), (Freshness::Stale, FRESH));
+    assert_eq!(
+        hit.provenance(),
+        crate::Provenance::Cache {
+            age: FRESH,
+            freshness: Freshness::Stale
+        }
+    );
+    clock.advance(STALE);
+    assert!(cache.stale_if_error("k").is_none());
+}
+
+#[test]
+fn refreshing_resets_the_age() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    cache.insert("k".into(), "old".into());
+    clock.advance(FRESH + Duration::from_secs(5));
+    cache.insert("k".into(), "new".into());
+    let hit = cache.fresh("k").unwrap();
+    assert_eq!((hit.age, hit.value.as_str()), (Duration::ZERO, "new"));
+}
+
+#[test]
+fn entries_that_arrive_old_keep_their_age() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    assert!(cache.insert_with_age("k".into(), "v".into(), FRESH + Duration::from_secs(1)));
+    assert_eq!(kind(&cache.lookup("k")), "stale");
+    clock.advance(STALE);
+    assert_eq!(kind(&cache.lookup("k")), "expired");
+    assert!(!cache.insert_with_age("gone".into(), "v".into(), FRESH + STALE));
+    assert_eq!(kind(&cache.lookup("gone")), "miss");
+}
+
+#[test]
+fn capacity_by_entries_evicts() {
+    let cache = ResponseCache::<u32, u32>::builder()
+        .max_entries(8)
+        .build()
+        .unwrap();
+    for i in 0..100 {
+        cache.insert(i, i);
+    }
+    cache.run_pending_tasks();
+    assert!(cache.entry_count() <= 8, "holds {}", cache.entry_count());
+    assert!(cache.entry_count() > 0);
+    let servable = cache.entries();
+    assert_eq!(u64::try_from(servable.len()).unwrap(), cache.entry_count());
+    assert!(servable.iter().all(|(k, hit)| **k == *hit.value));
+}
+
+#[test]
+fn capacity_by_weight_evicts() {
+    let cache = ResponseCache::<u32, String>::builder()
+        .max_weight(100, |_, v: &String| {
+            u32::try_from(v.len()).unwrap_or(u32::MAX)
+        })
+        .build()
+        .unwrap();
+    for i in 0..50 {
+        cache.insert(i, "x".repeat(10));
+    }
+    cache.run_pending_tasks();
+    assert!(
+        cache.weighted_size() <= 100,
+        "weighs {}",
+        cache.weighted_size()
+    );
+    assert!(cache.entry_count() <= 10);
+}
+
+#[test]
+fn invalidation() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    cache.insert("a".into(), "1".into());
+    cache.insert("b".into(), "2".into());
+    cache.invalidate("a");
+    assert_eq!(kind(&cache.lookup("a")), "miss");
+    cache.invalidate_all();
+    assert_eq!(kind(&cache.lookup("b")), "miss");
+}
+
+#[test]
+fn builder_rejects_useless_configs() {
+    let zero_capacity = ResponseCache::<u32, u32>::builder().max_entries(0).build();
+    assert!(matches!(zero_capacity, Err(Error::InvalidConfig(_))));
+    let zero_age = ResponseCache::<u32, u32>::builder()
+        .fresh_for(Duration::ZERO)
+        .stale_if_error(Duration::ZERO)
+        .build();
+    assert!(matches!(zero_age, Err(Error::InvalidConfig(_))));
+    let only_stale = ResponseCache::<u32, u32>::builder()
+        .fresh_for(Duration::ZERO)
+        .build()
+        .unwrap();
+    only_stale.insert(1, 1);
+    assert!(only_stale.fresh(&1).is_none());
+    assert!(only_stale.stale_if_error(&1).is_some());
+}
+
+#[test]
+fn staleness_classifies_half_open_windows() {
+    let s = Staleness {
+        fresh_for: Duration::from_secs(1),
+        stale_if_error: Duration::from_secs(2),
+    };
+    assert_eq!(s.max_age(), Duration::from_secs(3));
+    assert_eq!(
+        s.classify(Duration::from_millis(999)),
+        Some(Freshness::Fresh)
+    );
+    assert_eq!(s.classify(Duration::from_secs(1)), Some(Freshness::Stale));
+    assert_eq!(s.classify(Duration::from_secs(3)), None);
+    let saturating = Staleness {
+        fresh_for: Duration::MAX,
+        stale_if_error: Duration::MAX,
+    };
+    assert_eq!(saturating.max_age(), Duration::MAX);
+}
+
+#[test]
+fn debug_shows_configuration() {
+    let clock = ManualClock::new();
+    let text = format!("{:?}", cache(&clock));
+    assert!(
+        text.contains("ResponseCache") && text.contains("fresh_for"),
+        "{text}"
+    );
+}

@@ -1,0 +1,194 @@
+//! Everything a KOL client needs for degraded answers, in one value.
+
+use std::fmt;
+
+use super::{BudgetResponse, ConservativeBudget, EmptyMatch, MatchResponse, ScoreBook};
+use crate::budget::{ConservativePlanner, Ratio};
+use crate::{
+    CacheFallback, CacheKey, CanonicalKey, Declined, Error, FallbackChain, FallbackCounters,
+    FallbackReason, FallbackStats, ResponseCache, Served,
+};
+
+/// Most KOLs whose last score is remembered.
+const MAX_SCORED_KOLS: u64 = 100_000;
+
+/// The match cache, the score book and the two default chains, counting
+/// into one set of [`FallbackCounters`]. Clones share everything.
+///
+/// * matching: [`CacheFallback`] (marked [`crate::kind::CACHE`]), then
+///   [`EmptyMatch`] ([`crate::kind::EMPTY`]);
+/// * budgets: [`ConservativeBudget`] weighted by the score book
+///   ([`crate::kind::CONSERVATIVE`]).
+pub struct KolFallbacks<M: MatchResponse, B: BudgetResponse> {
+    matches: ResponseCache<CanonicalKey, M>,
+    scores: ScoreBook,
+    match_chain: FallbackChain<M::Request, M>,
+    budget_chain: FallbackChain<B::Request, B>,
+    counters: FallbackCounters,
+}
+
+impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
+    /// Fallbacks over `matches`; conservative budgets allocate `ratio`. The
+    /// score book shares the cache's clock and staleness.
+    ///
+    /// # Errors
+    /// Never with a valid cache; [`Error::InvalidConfig`] is reserved for
+    /// score-book settings derived from it.
+    pub fn new(matches: ResponseCache<CanonicalKey, M>, ratio: Ratio) -> Result<Self, Error> {
+        let scores = ScoreBook::with(
+            MAX_SCORED_KOLS,
+            matches.staleness(),
+            matches.clock().clone(),
+        )?;
+        let counters = FallbackCounters::new();
+        let match_chain = FallbackChain::new("match-kols")
+            .with_counters(counters.clone())
+            .then(CacheFallback::new(matches.clone()).marking(M::mark))
+            .then(EmptyMatch::<M>::new());
+        let budget_chain = FallbackChain::new("optimize-budget")
+            .with_counters(counters.clone())
+            .then(
+                ConservativeBudget::<B>::new(ConservativePlanner::new(ratio))
+                    .with_scores(scores.clone()),
+            );
+        Ok(Self {
+            matches,
+            scores,
+            match_chain,
+            budget_chain,
+            counters,
+        })
+    }
+
+    /// Replaces the match chain (it is made to count into the shared
+    /// counters). Build it from [`match_cache`](Self::match_cache) to keep
+    /// serving cached answers.
+    #[must_use]
+    pub fn with_match_chain(mut self, chain: FallbackChain<M::Request, M>) -> Self {
+        self.match_chain = chain.with_counters(self.counters.clone());
+        self
+    }
+
+    /// Replaces the budget chain, as [`with_match_chain`](Self::with_match_chain).
+    #[must_use]
+    pub fn with_budget_chain(mut self, chain: FallbackChain<B::Request, B>) -> Self {
+        self.budget_chain = chain.with_counters(self.counters.clone());
+        self
+    }
+
+    /// Remembers a live match response as last-good, and its KOLs' scores.
+    pub fn record_match(&self, request: &M::Request, response: &M) {
+        self.matches.insert(request.cache_key(), response.clone());
+        for (kol_id, score) in response.kol_scores() {
+            self.scores.record(&kol_id, score);
+        }
+    }
+
+    /// Runs the match chain: cached last-good, else empty.
+    ///
+    /// # Errors
+    /// [`Declined`] only if a replaced chain declines.
+    pub async fn match_fallback(
+        &self,
+        request: &M::Request,
+        reason: &FallbackReason,
+    ) -> Result<Served<M>, Declined> {
+        self.match_chain.execute(request, reason).await
+    }
+
+    /// Runs the budget chain: the conservative plan.
+    ///
+    /// # Errors
+    /// [`Declined::NotApplicable`] for a budget the planner rejects.
+    pub async fn budget_fallback(
+        &self,
+        request: &B::Request,
+        reason: &FallbackReason,
+    ) -> Result<Served<B>, Declined> {
+        self.budget_chain.execute(request, reason).await
+    }
+
+    /// Fallback use across both chains.
+    pub fn stats(&self) -> FallbackStats {
+        self.counters.snapshot()
+    }
+
+    /// The shared counters.
+    pub fn counters(&self) -> &FallbackCounters {
+        &self.counters
+    }
+
+    /// The last-good match responses.
+    pub fn match_cache(&self) -> &ResponseCache<CanonicalKey, M> {
+        &self.matches
+    }
+
+    /// The last known scores.
+    pub fn scores(&self) -> &ScoreBook {
+        &self.scores
+    }
+
+    /// The match chain.
+    pub fn match_chain(&self) -> &FallbackChain<M::Request, M> {
+        &self.match_chain
+    }
+
+    /// The budget chain.
+    pub fn budget_chain(&self) -> &FallbackChain<B::Request, B> {
+        &self.budget_chain
+    }
+}
+
+#[cfg(feature = "persist")]
+impl<M, B> KolFallbacks<M, B>
+where
+    M: MatchResponse + serde::Serialize + serde::de::DeserializeOwned,
+    B: BudgetResponse,
+{
+    /// Saves the match cache (scores are rebuilt from it on load).
+    ///
+    /// # Errors
+    /// As [`ResponseCache::save`].
+    pub fn save(&self, path: &std::path::Path) -> Result<crate::SaveReport, Error> {
+        self.matches.save(path)
+    }
+
+    /// Loads the match cache and re-learns scores from what was loaded.
+    ///
+    /// # Errors
+    /// As [`ResponseCache::load`]; on error nothing is loaded.
+    pub fn load(&self, path: &std::path::Path) -> Result<crate::LoadReport, Error> {
+        let report = self.matches.load(path)?;
+        for (_, hit) in self.matches.entries() {
+            for (kol_id, score) in hit.value.kol_scores() {
+                if self.scores.score(&kol_id).is_none() {
+                    self.scores.record_with_age(&kol_id, score, hit.age);
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+impl<M: MatchResponse, B: BudgetResponse> Clone for KolFallbacks<M, B> {
+    fn clone(&self) -> Self {
+        Self {
+            matches: self.matches.clone(),
+            scores: self.scores.clone(),
+            match_chain: self.match_chain.clone(),
+            budget_chain: self.budget_chain.clone(),
+            counters: self.counters.clone(),
+        }
+    }
+}
+
+impl<M: MatchResponse, B: BudgetResponse> fmt::Debug for KolFallbacks<M, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KolFallbacks")
+            .field("matches", &self.matches)
+            .field("scores", &self.scores)
+            .field("match_chain", &self.match_chain)
+            .field("budget_chain", &self.budget_chain)
+            .finish()
+    }
+}

@@ -1,0 +1,68 @@
+//! The KOL-specific fallbacks, generic over the client's models through
+//! three small traits the client implements.
+//!
+//! * [`MatchResponse`] (on `MatchKolsResponse`): build an empty response,
+//!   stamp provenance into `meta.algorithm_used`, list each match's score.
+//! * [`BudgetRequest`] (on `OptimizeBudgetRequest`) and [`BudgetResponse`]
+//!   (on `OptimizeBudgetResponse`): read the budget and KOL ids, build a
+//!   response from a [`BudgetPlan`].
+//!
+//! [`KolFallbacks`] bundles the match cache, the score book and both
+//! chains; `docs/fallbacks.md` shows a client wiring it.
+
+mod budget;
+mod bundle;
+mod matching;
+mod scores;
+
+pub use budget::ConservativeBudget;
+pub use bundle::KolFallbacks;
+pub use matching::EmptyMatch;
+pub use scores::ScoreBook;
+
+use crate::budget::BudgetPlan;
+use crate::{CacheKey, Provenance};
+
+/// A KOL match response, as the client models it.
+pub trait MatchResponse: Clone + Send + Sync + 'static {
+    /// Its request type, with a canonical cache key.
+    type Request: CacheKey + Send + Sync;
+
+    /// An answer with no matches (`total_candidates` 0) for `request`.
+    fn empty_for(request: &Self::Request) -> Self;
+
+    /// Records a degraded answer's provenance in the response itself:
+    /// typically `meta.algorithm_used = provenance.label()`.
+    fn mark(&mut self, provenance: &Provenance);
+
+    /// Each match's KOL id and score, remembered as last known scores for
+    /// budget fallbacks.
+    fn kol_scores(&self) -> Vec<(String, f64)>;
+}
+
+/// A budget request, as the client models it.
+pub trait BudgetRequest: Send + Sync {
+    /// The budget to allocate.
+    fn total_budget(&self) -> f64;
+
+    /// The KOLs, in priority order.
+    fn kol_ids(&self) -> &[String];
+
+    /// A cap per KOL, if the request has one.
+    fn max_per_kol(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// A budget response, as the client models it.
+pub trait BudgetResponse: Send + Sync + 'static {
+    /// Its request type.
+    type Request: BudgetRequest;
+
+    /// The response for `plan`: one allocation per line (`kol_id`,
+    /// `allocated_budget = amount`, `priority`, `reasoning =`
+    /// [`BudgetPlan::REASONING`]), summary from `total_allocated`,
+    /// `remaining_budget` and [`BudgetPlan::EFFICIENCY_SCORE`], meta from
+    /// [`BudgetPlan::ALGORITHM`] and [`BudgetPlan::CONFIDENCE`].
+    fn from_plan(request: &Self::Request, plan: &BudgetPlan) -> Self;
+}

@@ -1,0 +1,59 @@
+//! Last known KOL scores, for weighting conservative budgets.
+
+use std::time::Duration;
+
+use crate::{Error, ResponseCache, Staleness};
+
+/// Each KOL's last known match score, with the same staleness rules as the
+/// response cache: a score older than `fresh_for + stale_if_error` is
+/// forgotten. Clones share the scores.
+#[derive(Debug, Clone)]
+pub struct ScoreBook {
+    scores: ResponseCache<String, f64>,
+}
+
+impl ScoreBook {
+    /// Wraps a cache of scores (bound it by entries: one per KOL).
+    pub fn new(scores: ResponseCache<String, f64>) -> Self {
+        Self { scores }
+    }
+
+    /// A book on `clock`, keeping up to `max_kols` scores for `staleness`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] as for [`ResponseCache`].
+    pub fn with(
+        max_kols: u64,
+        staleness: Staleness,
+        clock: std::sync::Arc<dyn circuit_core::Clock>,
+    ) -> Result<Self, Error> {
+        ResponseCache::builder()
+            .max_entries(max_kols)
+            .staleness(staleness)
+            .clock(clock)
+            .build()
+            .map(Self::new)
+    }
+
+    /// Remembers `score` for `kol_id` (non-finite scores are ignored).
+    pub fn record(&self, kol_id: &str, score: f64) {
+        self.record_with_age(kol_id, score, Duration::ZERO);
+    }
+
+    /// Remembers a score that is already `age` old.
+    pub fn record_with_age(&self, kol_id: &str, score: f64, age: Duration) {
+        if score.is_finite() {
+            self.scores.insert_with_age(kol_id.to_owned(), score, age);
+        }
+    }
+
+    /// The last known score, if still within the staleness limit.
+    pub fn score(&self, kol_id: &str) -> Option<f64> {
+        self.scores.stale_if_error(kol_id).map(|hit| *hit.value)
+    }
+
+    /// The underlying cache.
+    pub fn cache(&self) -> &ResponseCache<String, f64> {
+        &self.scores
+    }
+}

@@ -1,0 +1,223 @@
+//! The KOL fallbacks against stand-ins for the client's models.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use circuit_core::ManualClock;
+use common::{BudgetRequestModel, BudgetResponseModel, MatchRequest, MatchResponseModel};
+use fallback_cache::budget::Ratio;
+use fallback_cache::kol::KolFallbacks;
+use fallback_cache::{
+    CacheFallback, Declined, FallbackChain, FallbackReason, FallbackStats, Freshness, Provenance,
+    ResponseCache, Served, from_fn, kind,
+};
+use pollster::block_on;
+
+const FRESH: Duration = Duration::from_secs(60);
+const STALE: Duration = Duration::from_secs(600);
+
+type Kol = KolFallbacks<MatchResponseModel, BudgetResponseModel>;
+
+fn fallbacks(clock: &ManualClock) -> Kol {
+    let cache = ResponseCache::builder()
+        .fresh_for(FRESH)
+        .stale_if_error(STALE)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    KolFallbacks::new(cache, Ratio::DEFAULT).unwrap()
+}
+
+fn open() -> FallbackReason {
+    FallbackReason::CircuitOpen {
+        retry_after: Duration::from_secs(30),
+    }
+}
+
+fn budget_request(total: f64, kols: &[&str]) -> BudgetRequestModel {
+    BudgetRequestModel {
+        campaign_id: "c-1".into(),
+        total_budget: total,
+        kol_ids: kols.iter().map(|k| (*k).to_owned()).collect(),
+        max_per_kol: None,
+    }
+}
+
+#[test]
+fn match_falls_back_to_cache_then_empty() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let request = MatchRequest::new("c-1", &["tech", "beauty"]);
+
+    let empty = block_on(kol.match_fallback(&request, &open())).unwrap();
+    assert!(empty.response.matches.is_empty());
+    assert_eq!(empty.response.meta.algorithm_used, kind::EMPTY);
+    assert_eq!(empty.provenance, Provenance::fallback(kind::EMPTY));
+
+    let live = MatchResponseModel::seeded(7);
+    kol.record_match(&request, &live);
+    clock.advance(Duration::from_secs(5));
+
+    // The same request, spelled differently, is served from the cache.
+    let mut same = MatchRequest::new("c-1", &["beauty", "tech", "tech"]);
+    same.platforms = Some(
+        common::ALL_PLATFORMS
+            .iter()
+            .rev()
+            .map(|p| (*p).to_owned())
+            .collect(),
+    );
+    let cached = block_on(kol.match_fallback(&same, &open())).unwrap();
+    assert_eq!(cached.response.matches, live.matches);
+    assert_eq!(cached.response.meta.algorithm_used, kind::CACHE);
+    assert_eq!(
+        cached.provenance,
+        Provenance::Cache {
+            age: Duration::from_secs(5),
+            freshness: Freshness::Fresh
+        }
+    );
+
+    clock.advance(FRESH);
+    let stale = block_on(kol.match_fallback(
+        &request,
+        &FallbackReason::Timeout {
+            after: Duration::from_secs(10),
+        },
+    ))
+    .unwrap();
+    assert_eq!(stale.provenance.age(), Some(FRESH + Duration::from_secs(5)));
+    assert_eq!(stale.response.meta.algorithm_used, kind::CACHE);
+
+    clock.advance(STALE);
+    let expired = block_on(kol.match_fallback(&request, &open())).unwrap();
+    assert_eq!(expired.response.meta.algorithm_used, kind::EMPTY);
+
+    let other =
+        block_on(kol.match_fallback(&MatchRequest::new("c-2", &["tech"]), &open())).unwrap();
+    assert_eq!(other.response.meta.algorithm_used, kind::EMPTY);
+
+    assert_eq!(
+        kol.stats(),
+        FallbackStats {
+            executions: 5,
+            cache_hits: 1,
+            stale_serves: 1,
+            cache_misses: 3,
+            fallback_serves: 3,
+            declines: 0
+        }
+    );
+}
+
+#[test]
+fn budget_fallback_is_conservative_and_exact() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let request = budget_request(12_345.67, &["a", "b", "c"]);
+    let served = block_on(kol.budget_fallback(&request, &open())).unwrap();
+    assert_eq!(served.provenance, Provenance::fallback(kind::CONSERVATIVE));
+
+    let response = served.response;
+    assert_eq!(response.algorithm_used, "fallback-conservative");
+    assert_eq!((response.confidence, response.efficiency_score), (0.5, 0.5));
+    assert_eq!(
+        response.total_allocated + response.remaining_budget,
+        12_345.67
+    );
+    assert_eq!(response.total_allocated, 9_876.53);
+    let amounts: Vec<f64> = response
+        .allocation
+        .iter()
+        .map(|a| a.allocated_budget)
+        .collect();
+    assert_eq!(amounts, [3_292.18, 3_292.18, 3_292.17]);
+    let priorities: Vec<u32> = response.allocation.iter().map(|a| a.priority).collect();
+    assert_eq!(priorities, [1, 2, 3]);
+    assert!(
+        response
+            .allocation
+            .iter()
+            .all(|a| a.reasoning == "Conservative allocation due to service degradation")
+    );
+}
+
+#[test]
+fn budget_fallback_weights_by_last_known_scores() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let mut live = MatchResponseModel::seeded(1);
+    live.matches[0].score = 0.9;
+    live.matches[1].score = 0.3;
+    kol.record_match(&MatchRequest::new("c-1", &["tech"]), &live);
+
+    let request = budget_request(1000.0, &["kol-1-0", "kol-1-1", "unknown"]);
+    let response = block_on(kol.budget_fallback(&request, &open()))
+        .unwrap()
+        .response;
+    let amounts: Vec<f64> = response
+        .allocation
+        .iter()
+        .map(|a| a.allocated_budget)
+        .collect();
+    // 0.9 : 0.3 : 0.6 (the mean, for the KOL without a score) of 800.
+    assert_eq!(amounts, [400.0, 133.33, 266.67]);
+    assert_eq!(response.total_allocated, 800.0);
+
+    // Scores age out like cached responses.
+    clock.advance(FRESH + STALE);
+    let response = block_on(kol.budget_fallback(&request, &open()))
+        .unwrap()
+        .response;
+    let amounts: Vec<f64> = response
+        .allocation
+        .iter()
+        .map(|a| a.allocated_budget)
+        .collect();
+    assert_eq!(amounts, [266.67, 266.67, 266.66]);
+}
+
+#[test]
+fn budget_fallback_honours_max_per_kol_and_declines_invalid_budgets() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let mut capped = budget_request(1000.0, &["a", "b"]);
+    capped.max_per_kol = Some(150.0);
+    let response = block_on(kol.budget_fallback(&capped, &open()))
+        .unwrap()
+        .response;
+    assert_eq!(
+        (response.total_allocated, response.remaining_budget),
+        (300.0, 700.0)
+    );
+
+    let declined =
+        block_on(kol.budget_fallback(&budget_request(f64::NAN, &["a"]), &open())).unwrap_err();
+    assert!(matches!(declined, Declined::NotApplicable(_)), "{declined}");
+    assert_eq!(kol.stats().declines, 1);
+}
+
+#[test]
+fn the_match_chain_can_be_replaced() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let custom = FallbackChain::new("match-kols")
+        .then(CacheFallback::new(kol.match_cache().clone()))
+        .then(from_fn("refuse", |_: &MatchRequest, _: &FallbackReason| {
+            Err::<Served<MatchResponseModel>, _>(Declined::NotApplicable(
+                "no empty answers here".into(),
+            ))
+        }));
+    let kol = kol.with_match_chain(custom);
+    let result = block_on(kol.match_fallback(&MatchRequest::new("c", &["x"]), &open()));
+    assert!(matches!(result, Err(Declined::NotApplicable(_))));
+    assert_eq!(kol.match_chain().step_names(), [kind::CACHE, "refuse"]);
+    assert_eq!(
+        kol.stats().declines,
+        1,
+        "replaced chains count into the shared counters"
+    );
+    assert!(format!("{kol:?}").contains("KolFallbacks"));
+}
