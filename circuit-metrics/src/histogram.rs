@@ -1,0 +1,243 @@
+//! A fixed-size, lock-free latency histogram and its snapshots.
+//!
+//! Recording is two relaxed `fetch_add`s (one bucket, one sum stripe) and
+//! never allocates. Memory is fixed at construction: 812 buckets of 8
+//! bytes plus four padded sum stripes, about 7 KB. The bucket layout and its
+//! error bound are in [`crate::buckets`].
+
+use std::fmt;
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::buckets::{self, BUCKETS};
+use crate::sync::{AtomicU64, Ordering, stripe_index};
+
+/// Stripes of the running sum: the sum is touched by every call, so threads
+/// on different cores each get their own cache line.
+const SUM_STRIPES: usize = 4;
+
+/// A latency histogram shared by the threads that record into it.
+///
+/// Counts are exact per bucket; the sum is kept in whole microseconds
+/// (rounded per call), which lasts about 580 000 years of summed latency
+/// before it wraps.
+pub struct LatencyHistogram {
+    buckets: Box<[AtomicU64]>,
+    sum_micros: [CachePadded<AtomicU64>; SUM_STRIPES],
+}
+
+impl LatencyHistogram {
+    /// An empty histogram.
+    pub fn new() -> Self {
+        Self {
+            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            sum_micros: Default::default(),
+        }
+    }
+
+    /// Records one latency. Lock-free, allocation-free.
+    #[inline]
+    pub fn record(&self, latency: Duration) {
+        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.buckets[buckets::index(nanos)].fetch_add(1, Ordering::Relaxed);
+        let micros = nanos.saturating_add(500) / 1_000;
+        self.sum_micros[stripe_index(SUM_STRIPES)].fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// The counts so far. Each bucket is read once: a snapshot taken while
+    /// other threads record may miss their latest calls, and its count and
+    /// sum may disagree by those calls.
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        let counts = self
+            .buckets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let n = c.load(Ordering::Relaxed);
+                (n > 0).then_some((i as u32, n))
+            })
+            .collect();
+        let sum_micros = self
+            .sum_micros
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .fold(0u64, u64::wrapping_add);
+        HistogramSnapshot { counts, sum_micros }
+    }
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for LatencyHistogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.snapshot();
+        f.debug_struct("LatencyHistogram")
+            .field("count", &s.count())
+            .field("sum", &s.sum())
+            .finish()
+    }
+}
+
+/// A histogram's counts at one moment: the non-empty buckets, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistogramSnapshot {
+    counts: Vec<(u32, u64)>,
+    sum_micros: u64,
+}
+
+impl HistogramSnapshot {
+    /// Number of recorded latencies.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Sum of the recorded latencies (to the microsecond per call).
+    pub fn sum(&self) -> Duration {
+        Duration::from_micros(self.sum_micros)
+    }
+
+    /// The non-empty buckets as `(lower, upper, count)`: each holds the
+    /// latencies in `(lower, upper]` (the first also holds zero; the last
+    /// bucket's upper edge is `Duration::MAX`-like, above 1000 s).
+    pub fn buckets(&self) -> impl Iterator<Item = (Duration, Duration, u64)> + '_ {
+        self.counts.iter().map(|&(i, n)| {
+            let (lower, upper) = buckets::bounds(i as usize);
+            (Duration::from_nanos(lower), Duration::from_nanos(upper), n)
+        })
+    }
+
+    /// The `q`-quantile (0 ≤ q ≤ 1) estimated by the midpoint of the bucket
+    /// that holds it, within [`MAX_RELATIVE_ERROR`](crate::MAX_RELATIVE_ERROR)
+    /// of a true latency in that bucket. `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<Duration> {
+        let total = self.count();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for &(i, n) in &self.counts {
+            seen += n;
+            if seen >= rank {
+                return Some(Duration::from_nanos(buckets::representative(i as usize)));
+            }
+        }
+        self.counts
+            .last()
+            .map(|&(i, _)| Duration::from_nanos(buckets::representative(i as usize)))
+    }
+
+    /// Counts per export bucket: entry `j` counts the latencies in
+    /// `(bounds[j-1], bounds[j]]` (from zero for `j = 0`), and one more entry
+    /// counts those above the last bound. `bounds` must be increasing.
+    ///
+    /// Exact when every bound is a bucket edge (two significant digits,
+    /// from 1 µs to 1000 s). Otherwise a bucket that straddles a bound is
+    /// counted below it, so a bound `b` acts as the largest edge `≤ b`,
+    /// which is at least `b / 1.1`.
+    pub fn counts_at(&self, bounds: &[Duration]) -> Vec<u64> {
+        let edges: Vec<u64> = bounds
+            .iter()
+            .map(|b| u64::try_from(b.as_nanos()).unwrap_or(u64::MAX))
+            .collect();
+        let mut out = vec![0; edges.len() + 1];
+        for &(i, n) in &self.counts {
+            let upper = buckets::bounds(i as usize).1;
+            let slot = edges.partition_point(|&edge| edge < upper);
+            out[slot] += n;
+        }
+        out
+    }
+
+    /// What was recorded after `earlier` (a snapshot of the same histogram
+    /// taken before this one); buckets that went down count as zero.
+    pub fn since(&self, earlier: &HistogramSnapshot) -> HistogramSnapshot {
+        let counts = self
+            .counts
+            .iter()
+            .filter_map(|&(i, n)| {
+                let before = earlier
+                    .counts
+                    .binary_search_by_key(&i, |&(j, _)| j)
+                    .map_or(0, |at| earlier.counts[at].1);
+                let delta = n.saturating_sub(before);
+                (delta > 0).then_some((i, delta))
+            })
+            .collect();
+        HistogramSnapshot {
+            counts,
+            sum_micros: self.sum_micros.saturating_sub(earlier.sum_micros),
+        }
+    }
+
+    /// Adds `other`'s counts to this one (for a total over outcomes).
+    pub fn merge(&mut self, other: &HistogramSnapshot) {
+        let mut merged = Vec::with_capacity(self.counts.len() + other.counts.len());
+        let (mut a, mut b) = (
+            self.counts.iter().peekable(),
+            other.counts.iter().peekable(),
+        );
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&(i, n)), Some(&&(j, m))) if i == j => {
+                    a.next();
+                    b.next();
+                    (i, n + m)
+                }
+                (Some(&&x), Some(&&y)) => {
+                    if x.0 < y.0 {
+                        a.next();
+                        x
+                    } else {
+                        b.next();
+                        y
+                    }
+                }
+                (Some(&&x), None) => {
+                    a.next();
+                    x
+                }
+                (None, Some(&&y)) => {
+                    b.next();
+                    y
+                }
+                (None, None) => break,
+            };
+            merged.push(next);
+        }
+        self.counts = merged;
+        self.sum_micros = self.sum_micros.wrapping_add(other.sum_micros);
+    }
+
+    /// Bucket midpoints with their counts, for replaying into a histogram
+    /// that can only record single values.
+    #[cfg(feature = "otlp")]
+    pub(crate) fn representatives(&self) -> impl Iterator<Item = (Duration, u64)> + '_ {
+        self.counts
+            .iter()
+            .map(|&(i, n)| (Duration::from_nanos(buckets::representative(i as usize)), n))
+    }
+}
+
+impl fmt::Display for HistogramSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1e3);
+        write!(
+            f,
+            "count={} sum={:.3}s p50={:.3}ms p90={:.3}ms p99={:.3}ms",
+            self.count(),
+            self.sum().as_secs_f64(),
+            ms(self.quantile(0.5)),
+            ms(self.quantile(0.9)),
+            ms(self.quantile(0.99)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;
