@@ -94,6 +94,12 @@ impl<'a> Permit<'a> {
     }
 
     /// Uses this latency instead of measuring one.
+    ///
+    /// The breaker then reads no clock at record time: the outcome is dated
+    /// acquire time + `latency`, which is when it happened. With a
+    /// manual clock that has not moved, that date lies in
+    /// the clock's future, so e.g. an open period started by this outcome
+    /// ends `latency` later than one started at the clock's now.
     pub fn set_latency(&mut self, latency: Duration) {
         self.latency = duration_to_nanos(latency).min(NO_LATENCY - 1);
     }

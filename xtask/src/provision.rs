@@ -154,7 +154,13 @@ fn npm(root: &Path, state: &Path) -> Result<Option<PathBuf>, String> {
         step(
             "install npm test peers",
             &prefix,
-            Command::new("npm").args(["install", "--no-audit", "--no-fund", "--omit=optional", "--loglevel=error"]),
+            Command::new("npm").args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--omit=optional",
+                "--loglevel=error",
+            ]),
         )?;
     }
     Ok(Some(modules))
