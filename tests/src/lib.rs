@@ -2,3 +2,7 @@
 //! holds only what they share.
 
 #![forbid(unsafe_code)]
+
+pub mod backend;
+pub mod client_fixtures;
+pub mod openapi;

@@ -1,0 +1,127 @@
+//! Building a client: checking the config, wiring breaker and fallbacks.
+
+use std::fmt;
+use std::sync::Arc;
+
+use circuit_core::{CircuitBreaker, Clock, EventListener};
+
+use super::{Client, Inner};
+use crate::fallback::Fallbacks;
+use crate::lifecycle::Lifecycle;
+use crate::operation::Operation;
+use crate::stats::Counters;
+use crate::{ClientConfig, ClientError};
+
+/// Builds a [`Client`] with the breaker's extension points; see
+/// [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    http: Option<reqwest::Client>,
+    clock: Option<Arc<dyn Clock>>,
+    listeners: Vec<Arc<dyn EventListener>>,
+}
+
+impl ClientBuilder {
+    pub(super) fn new(config: ClientConfig) -> Self {
+        Self {
+            config,
+            http: None,
+            clock: None,
+            listeners: Vec::new(),
+        }
+    }
+
+    /// Sends through this `reqwest::Client` instead of a new one.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The clock of the breaker and of the fallback cache's ages (default:
+    /// the system's monotonic clock); e.g. `circuit_core::ManualClock` in
+    /// tests. A [`custom`](crate::FallbackConfig::custom) fallback bundle
+    /// keeps its own clock.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Adds a breaker event listener (metrics exporters, alerting).
+    pub fn listener(mut self, listener: impl EventListener + 'static) -> Self {
+        self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    /// As [`Client::new`].
+    pub fn build(self) -> Result<Client, ClientError> {
+        let config = self.config;
+        let base_url = crate::url::parse_base(&config.base_url)?;
+        crate::url::check_config(&config)?;
+        let urls = Operation::ALL.map(|op| crate::url::endpoint(&base_url, op));
+        let auth = config
+            .api_key
+            .as_ref()
+            .map(crate::url::bearer)
+            .transpose()?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(ClientError::Build)?,
+        };
+        let mut breaker =
+            CircuitBreaker::builder(config.breaker_name.clone()).config(config.circuit.clone());
+        if let Some(clock) = &self.clock {
+            breaker = breaker.clock(SharedClock(Arc::clone(clock)));
+        }
+        for listener in self.listeners {
+            breaker = breaker.listener(listener);
+        }
+        let breaker = breaker.build()?;
+        let fallbacks = Fallbacks(crate::fallback::build(&config.fallback, self.clock)?);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                urls,
+                auth,
+                breaker,
+                counters: Counters::default(),
+                lifecycle: Lifecycle::default(),
+                fallbacks,
+                flushed: tokio::sync::OnceCell::new(),
+                config,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("http", &self.http.is_some())
+            .field("clock", &self.clock)
+            .field("listeners", &self.listeners)
+            .finish()
+    }
+}
+
+/// A shared clock handed to the breaker builder, which takes clocks by
+/// value.
+#[derive(Debug)]
+struct SharedClock(Arc<dyn Clock>);
+
+impl Clock for SharedClock {
+    fn now(&self) -> std::time::Duration {
+        self.0.now()
+    }
+
+    fn wall_now(&self) -> std::time::SystemTime {
+        self.0.wall_now()
+    }
+}

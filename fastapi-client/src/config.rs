@@ -1,0 +1,95 @@
+//! Client settings.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::ApiKey;
+use crate::fallback::FallbackConfig;
+
+/// Default [`ClientConfig::request_timeout`].
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`ClientConfig::slow_request_threshold`].
+pub const DEFAULT_SLOW_REQUEST_THRESHOLD: Duration = Duration::from_secs(5);
+/// Default [`ClientConfig::max_response_bytes`]: 10 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
+/// Default [`ClientConfig::max_retry_after`].
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// Default [`ClientConfig::breaker_name`].
+pub const DEFAULT_BREAKER_NAME: &str = "kol-backend";
+
+/// How a [`Client`](crate::Client) talks to the backend.
+///
+/// All fields are public; start from [`ClientConfig::new`] and change what
+/// you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use fastapi_client::{ApiKey, ClientConfig};
+///
+/// let mut config = ClientConfig::new("http://localhost:8000");
+/// config.request_timeout = Duration::from_secs(3);
+/// config.circuit = circuit_core::Config::critical();
+/// config.api_key = Some(ApiKey::new("secret"));
+/// assert!(!format!("{config:?}").contains("secret"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The backend's root, e.g. `http://localhost:8000` (`http` or
+    /// `https`; a path prefix such as `/kol` is kept).
+    pub base_url: String,
+    /// Limit for a whole call: connecting, sending and reading the full
+    /// body (default 10 s).
+    pub request_timeout: Duration,
+    /// The circuit breaker's rules.
+    pub circuit: circuit_core::Config,
+    /// The breaker's name in metrics and logs (default `kol-backend`).
+    pub breaker_name: String,
+    /// Calls slower than this log a `warn` "Slow request detected"
+    /// (default 5 s). The breaker's own slow-call counting uses
+    /// `circuit.slow_call_threshold`.
+    pub slow_request_threshold: Duration,
+    /// Largest response body read (default 10 MiB); a larger one is a
+    /// [`ClientError::ResponseTooLarge`](crate::ClientError::ResponseTooLarge).
+    pub max_response_bytes: usize,
+    /// Longest `Retry-After` honoured (default 5 min), so that a
+    /// misbehaving backend cannot hold the breaker open for days.
+    pub max_retry_after: Duration,
+    /// Sent as `Authorization: Bearer <key>`; redacted in `Debug`.
+    pub api_key: Option<ApiKey>,
+    /// What to answer when the backend cannot.
+    pub fallback: FallbackConfig,
+    /// Run by [`Client::close`](crate::Client::close) once the last call
+    /// has finished, in order: exporters to flush, caches to persist.
+    pub on_close: Vec<Arc<dyn Flush>>,
+}
+
+impl ClientConfig {
+    /// The defaults, talking to `base_url`. The URL is checked by
+    /// [`Client::new`](crate::Client::new).
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            circuit: circuit_core::Config::default(),
+            breaker_name: DEFAULT_BREAKER_NAME.to_owned(),
+            slow_request_threshold: DEFAULT_SLOW_REQUEST_THRESHOLD,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            api_key: None,
+            fallback: FallbackConfig::default(),
+            on_close: Vec::new(),
+        }
+    }
+}
+
+/// Work to finish when the client closes: flush an exporter, persist a
+/// cache. Object-safe so any number of them can be registered.
+pub trait Flush: Send + Sync + fmt::Debug {
+    /// Flushes; called once, after the last in-flight call has finished.
+    ///
+    /// # Errors
+    /// Whatever went wrong; [`Client::close`](crate::Client::close) reports
+    /// the first error after running every hook.
+    fn flush(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}

@@ -1,0 +1,150 @@
+//! The backend's three operations and how each one rides the funnel.
+
+use std::future::Future;
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use crate::fallback::{Fallbacks, Trigger};
+use crate::validate::ValidationError;
+use crate::{
+    HealthResponse, MatchKolsRequest, MatchKolsResponse, OptimizeBudgetRequest,
+    OptimizeBudgetResponse,
+};
+
+/// One of the backend's endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    MatchKols,
+    OptimizeBudget,
+    HealthCheck,
+}
+
+impl Operation {
+    /// The request-ID prefix and tracing name.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::MatchKols => "match-kols",
+            Self::OptimizeBudget => "optimize-budget",
+            Self::HealthCheck => "health-check",
+        }
+    }
+
+    /// Relative to the base URL, so a base with a path prefix keeps it.
+    pub(crate) const fn path(self) -> &'static str {
+        match self {
+            Self::MatchKols => "api/v1/kols/match",
+            Self::OptimizeBudget => "api/v1/budget/optimize",
+            Self::HealthCheck => "health",
+        }
+    }
+
+    pub(crate) fn method(self) -> Method {
+        match self {
+            Self::MatchKols | Self::OptimizeBudget => Method::POST,
+            Self::HealthCheck => Method::GET,
+        }
+    }
+
+    pub(crate) const ALL: [Operation; 3] =
+        [Self::MatchKols, Self::OptimizeBudget, Self::HealthCheck];
+}
+
+/// What the funnel needs to know about a request type.
+pub(crate) trait Endpoint: Sync {
+    type Response: DeserializeOwned + Send;
+    const OPERATION: Operation;
+
+    fn validate(&self) -> Result<(), ValidationError>;
+
+    /// The JSON body, if the operation has one.
+    fn body(&self) -> Result<Option<Vec<u8>>, ValidationError>;
+
+    /// A fallback answer, if one is configured and willing.
+    fn fall_back(
+        &self,
+        fallbacks: &Fallbacks,
+        trigger: &Trigger,
+    ) -> impl Future<Output = Option<Self::Response>> + Send;
+
+    /// Feeds a live answer to the fallbacks (the last-good cache).
+    fn remember(&self, fallbacks: &Fallbacks, response: &Self::Response);
+}
+
+fn json(value: &impl serde::Serialize) -> Result<Option<Vec<u8>>, ValidationError> {
+    serde_json::to_vec(value)
+        .map(Some)
+        .map_err(|e| ValidationError::new("body", format!("cannot be encoded as JSON: {e}")))
+}
+
+impl Endpoint for MatchKolsRequest {
+    type Response = MatchKolsResponse;
+    const OPERATION: Operation = Operation::MatchKols;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        MatchKolsRequest::validate(self)
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, ValidationError> {
+        json(self)
+    }
+
+    async fn fall_back(
+        &self,
+        fallbacks: &Fallbacks,
+        trigger: &Trigger,
+    ) -> Option<MatchKolsResponse> {
+        fallbacks.match_kols(self, trigger).await
+    }
+
+    fn remember(&self, fallbacks: &Fallbacks, response: &MatchKolsResponse) {
+        fallbacks.remember_matches(self, response);
+    }
+}
+
+impl Endpoint for OptimizeBudgetRequest {
+    type Response = OptimizeBudgetResponse;
+    const OPERATION: Operation = Operation::OptimizeBudget;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        OptimizeBudgetRequest::validate(self)
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, ValidationError> {
+        json(self)
+    }
+
+    async fn fall_back(
+        &self,
+        fallbacks: &Fallbacks,
+        trigger: &Trigger,
+    ) -> Option<OptimizeBudgetResponse> {
+        fallbacks.optimize_budget(self, trigger).await
+    }
+
+    fn remember(&self, _: &Fallbacks, _: &OptimizeBudgetResponse) {}
+}
+
+/// `GET /health` has no request body and no fallback: a health check must
+/// tell the truth.
+#[derive(Debug)]
+pub(crate) struct HealthProbe;
+
+impl Endpoint for HealthProbe {
+    type Response = HealthResponse;
+    const OPERATION: Operation = Operation::HealthCheck;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, ValidationError> {
+        Ok(None)
+    }
+
+    async fn fall_back(&self, _: &Fallbacks, _: &Trigger) -> Option<HealthResponse> {
+        None
+    }
+
+    fn remember(&self, _: &Fallbacks, _: &HealthResponse) {}
+}

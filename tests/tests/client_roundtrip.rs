@@ -1,0 +1,208 @@
+//! fastapi-client against the real backend: every endpoint, the headers the
+//! backend sees, and the caller's own 4xx.
+
+use std::collections::HashSet;
+
+use fastapi_client::{
+    ApiDetail, ApiKey, ClientError, Objective, OptimizeBudgetRequest, Platform, circuit_core::State,
+};
+use serde_json::json;
+use tests::backend::Backend;
+use tests::client_fixtures::{LIVE_MATCH_ALGORITHM, client_for, tech_request, three_strikes};
+
+#[tokio::test]
+async fn every_endpoint_round_trips() {
+    let backend = Backend::start().await;
+    let client = client_for(&backend, |_| {});
+
+    let health = client.health_check().await.unwrap();
+    assert!(health.is_ok());
+    assert_eq!(health.version, "1.0.0");
+
+    let request = tech_request("round-trip");
+    let first = client.match_kols(&request).await.unwrap();
+    assert_eq!(first.meta.algorithm_used, LIVE_MATCH_ALGORITHM);
+    assert!(!first.matches.is_empty() && first.matches.len() <= 5);
+    assert!(first.total_candidates >= first.matches.len() as u64);
+    assert!(
+        first.matches.windows(2).all(|w| w[0].score >= w[1].score),
+        "sorted by score, descending"
+    );
+    assert!(first.matches.iter().all(|m| (0.0..=1.0).contains(&m.score)));
+    // Deterministic for a given request (the timing aside).
+    let second = client.match_kols(&request).await.unwrap();
+    assert_eq!(first.matches, second.matches);
+
+    let only_youtube = fastapi_client::MatchKolsRequest {
+        platforms: Some(vec![Platform::Youtube]),
+        ..request.clone()
+    };
+    let youtube = client.match_kols(&only_youtube).await.unwrap();
+    assert!(
+        youtube
+            .matches
+            .iter()
+            .all(|m| m.platform == Platform::Youtube)
+    );
+
+    let ids: Vec<String> = first.matches.iter().map(|m| m.kol_id.clone()).collect();
+    let budget = OptimizeBudgetRequest {
+        objective: Objective::Reach,
+        ..OptimizeBudgetRequest::new("round-trip", 12_345.67, ids.clone())
+    };
+    let plan = client.optimize_budget(&budget).await.unwrap();
+    let funded: HashSet<&str> = plan.allocation.iter().map(|a| a.kol_id.as_str()).collect();
+    assert!(funded.iter().all(|id| ids.iter().any(|i| i == id)));
+    assert!(
+        plan.allocation
+            .iter()
+            .all(|a| a.priority >= 1 && a.allocated_budget >= 0.0)
+    );
+    assert!(
+        (plan.summary.total_allocated + plan.summary.remaining_budget - 12_345.67).abs() < 0.01
+    );
+    assert!((0.0..=1.0).contains(&plan.meta.confidence));
+
+    let stats = client.client_stats();
+    assert_eq!(
+        (
+            stats.total_requests,
+            stats.success_requests,
+            stats.failed_requests
+        ),
+        (5, 5, 0)
+    );
+    assert_eq!(stats.base_url, backend.base_url());
+    assert_eq!(stats.circuit_breaker.total_successes, 5);
+}
+
+#[tokio::test]
+async fn the_backend_sees_both_headers_unique_ids_and_the_bearer_token() {
+    let backend = Backend::start().await;
+    let client = client_for(&backend, |c| {
+        c.api_key = Some(ApiKey::new("sk-test-secret"))
+    });
+    assert!(!format!("{:?}", client.config()).contains("sk-test-secret"));
+
+    client.health_check().await.unwrap();
+    for i in 0..5 {
+        client
+            .match_kols(&tech_request(&format!("headers-{i}")))
+            .await
+            .unwrap();
+    }
+    client
+        .optimize_budget(&OptimizeBudgetRequest::new(
+            "headers",
+            1_000.0,
+            ["kol-0001"],
+        ))
+        .await
+        .unwrap();
+
+    let seen = backend.requests().await;
+    assert_eq!(seen.len(), 7);
+    let mut ids = HashSet::new();
+    for request in &seen {
+        let id = request.x_request_id.as_deref().expect("X-Request-ID sent");
+        let prefix = match request.path.as_str() {
+            "/health" => "health-check-",
+            "/api/v1/kols/match" => "match-kols-",
+            "/api/v1/budget/optimize" => "optimize-budget-",
+            other => panic!("unexpected path {other}"),
+        };
+        let nanos = id
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{id} lacks {prefix}"));
+        assert!(
+            nanos
+                .parse::<u64>()
+                .is_ok_and(|n| n > 1_600_000_000_000_000_000),
+            "{id}: unix nanoseconds"
+        );
+        assert!(ids.insert(id.to_owned()), "{id} sent twice");
+        assert_eq!(request.x_circuit_state.as_deref(), Some("closed"));
+        assert_eq!(
+            request.headers.get("authorization").map(String::as_str),
+            Some("Bearer sk-test-secret")
+        );
+    }
+}
+
+#[tokio::test]
+async fn caller_errors_are_returned_with_detail_and_never_trip_the_breaker() {
+    let backend = Backend::start().await;
+    let client = client_for(&backend, |c| c.circuit = three_strikes());
+
+    // A real 404 from the backend's own logic.
+    let unknown = OptimizeBudgetRequest::new("c", 1_000.0, ["kol-0001", "no-such-kol"]);
+    for _ in 0..5 {
+        let err = client.optimize_budget(&unknown).await.unwrap_err();
+        let ClientError::Api {
+            status: 404,
+            detail: Some(ApiDetail::Message(message)),
+            ..
+        } = &err
+        else {
+            panic!("expected a 404 with a message, got {err:?}")
+        };
+        assert_eq!(message, "unknown kol_id: no-such-kol");
+        assert!(!err.is_backend_failure());
+    }
+
+    // Injected 400 / 404 / 422, five of each: three strikes would trip if they counted.
+    for status in [400u16, 404, 422] {
+        backend
+            .set_faults(json!({"error_status": status, "count": 5}))
+            .await;
+        for _ in 0..5 {
+            let err = client.match_kols(&tech_request("c")).await.unwrap_err();
+            assert_eq!(err.status(), Some(status), "{err:?}");
+        }
+    }
+    assert_eq!(client.circuit_state(), State::Closed);
+    let metrics = client.circuit_breaker_metrics();
+    assert_eq!(
+        (
+            metrics.total_failures,
+            metrics.total_ignored,
+            metrics.consecutive_failures
+        ),
+        (0, 20, 0)
+    );
+
+    // FastAPI's 422 shape is parsed when the backend produces one itself.
+    let (status, body) = backend
+        .post_json(
+            "/api/v1/kols/match",
+            &json!({"campaign_id": "", "categories": [], "budget": 0}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let detail: ApiDetail = serde_json::from_value(body["detail"].clone()).unwrap();
+    let ApiDetail::Validation(issues) = detail else {
+        panic!("validation detail expected")
+    };
+    assert!(issues.iter().any(|i| i.path() == "body.budget"));
+
+    // Invalid requests are never sent and never counted.
+    let before = backend.requests().await.len();
+    let invalid = fastapi_client::MatchKolsRequest {
+        budget: -1.0,
+        ..tech_request("c")
+    };
+    assert!(
+        matches!(client.match_kols(&invalid).await, Err(ClientError::InvalidRequest(ref e)) if e.field() == "budget")
+    );
+    assert_eq!(backend.requests().await.len(), before);
+    let stats = client.client_stats();
+    assert_eq!(
+        (
+            stats.invalid_requests,
+            stats.total_requests,
+            stats.success_requests
+        ),
+        (1, 20, 0)
+    );
+    assert_eq!(stats.circuit_breaker.total_requests, 20);
+}
