@@ -72,6 +72,13 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]),
         )?;
     }
+    if let Some((_, python)) = provisioned.env.iter().find(|(k, _)| k == "KOL_TEST_PYTHON") {
+        step(
+            "reference backend tests (pytest)",
+            root,
+            Command::new(python).args(["-m", "pytest", "-q", "tests/fastapi_backend"]),
+        )?;
+    }
     step(
         "doctests",
         root,
