@@ -101,7 +101,8 @@ impl<B: Backoff, R: RngCore + Send> Backoff for Jittered<B, R> {
         // 53 random bits give a uniform value in [0, 1).
         let unit = (draw >> 11) as f64 / (1u64 << 53) as f64;
         let factor = 1.0 - self.ratio + 2.0 * self.ratio * unit;
-        base.mul_f64(factor)
+        // `mul_f64` panics on overflow; a custom inner backoff may be huge.
+        Duration::try_from_secs_f64(base.as_secs_f64() * factor).unwrap_or(Duration::MAX)
     }
 }
 
@@ -154,5 +155,7 @@ mod tests {
             );
         }
         assert_eq!(a.backoff(1), Duration::ZERO);
+        let huge = Jittered::new(ConstantBackoff(Duration::MAX), 1.0, Counter(u64::MAX / 2));
+        assert!(huge.backoff(2) >= Duration::from_secs(1));
     }
 }

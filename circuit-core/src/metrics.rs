@@ -117,18 +117,52 @@ pub(crate) mod option_duration_nanos {
     }
 }
 
-/// `SystemTime` as an RFC 3339 string with nanoseconds.
+/// `SystemTime` as an RFC 3339 string with nanoseconds; times outside
+/// 1970..=9999 are clamped.
 pub(crate) mod rfc3339 {
     use super::*;
     use serde::de::Error as _;
     use serde::{Deserializer, Serializer};
 
+    /// The last instant RFC 3339 can write (9999-12-31T23:59:59.999999999Z).
+    const LATEST: Duration = Duration::new(253_402_300_799, 999_999_999);
+
     pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_rfc3339_nanos(*t))
+        // A custom clock may report any wall time; clamp it into what the
+        // format can say rather than fail (or panic) mid-serialisation.
+        let since_epoch = t
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .min(LATEST);
+        s.collect_str(&humantime::format_rfc3339_nanos(
+            SystemTime::UNIX_EPOCH + since_epoch,
+        ))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         humantime::parse_rfc3339_weak(&text).map_err(D::Error::custom)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[derive(Serialize)]
+        struct Stamp(#[serde(with = "super")] SystemTime);
+
+        #[test]
+        fn out_of_range_wall_times_are_clamped_not_panics() {
+            let before = SystemTime::UNIX_EPOCH - Duration::from_secs(10);
+            assert_eq!(
+                serde_json::to_string(&Stamp(before)).unwrap(),
+                "\"1970-01-01T00:00:00.000000000Z\""
+            );
+            let after = SystemTime::UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+            assert_eq!(
+                serde_json::to_string(&Stamp(after)).unwrap(),
+                "\"9999-12-31T23:59:59.999999999Z\""
+            );
+        }
     }
 }
