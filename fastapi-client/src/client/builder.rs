@@ -81,7 +81,7 @@ impl ClientBuilder {
         for listener in self.listeners {
             breaker = breaker.listener(listener);
         }
-        let breaker = breaker.build()?;
+        let breaker = Arc::new(breaker.build()?);
         let fallbacks = Fallbacks(crate::fallback::build(&config.fallback, self.clock)?);
         Ok(Client {
             inner: Arc::new(Inner {

@@ -37,7 +37,7 @@ pub(crate) struct Inner {
     /// Endpoint URLs, by [`Operation`] order.
     pub(crate) urls: [Url; 3],
     pub(crate) auth: Option<HeaderValue>,
-    pub(crate) breaker: CircuitBreaker,
+    pub(crate) breaker: Arc<CircuitBreaker>,
     pub(crate) counters: Counters,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) fallbacks: Fallbacks,
@@ -147,9 +147,10 @@ impl Client {
         &self.inner.fallbacks.0
     }
 
-    /// The breaker itself, for manual control (`force_open`,
-    /// `force_closed`) and its transition history.
-    pub fn circuit_breaker(&self) -> &CircuitBreaker {
+    /// The breaker itself, shared: for manual control (`force_open`,
+    /// `force_closed`), its transition history, or registering it with a
+    /// metrics collector (`circuit_metrics::BreakerSource::new(client.circuit_breaker().clone())`).
+    pub fn circuit_breaker(&self) -> &Arc<CircuitBreaker> {
         &self.inner.breaker
     }
 
