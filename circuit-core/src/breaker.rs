@@ -79,11 +79,22 @@ struct Probe {
     start: u64,
 }
 
-/// Events gathered under the lock, delivered after it is released.
+/// Events gathered under the lock, delivered after it is released. One
+/// operation makes at most two transitions (OPEN → HALF_OPEN on acquire,
+/// say, then HALF_OPEN → OPEN on a reclaimed probe), so no allocation.
 #[derive(Default)]
 struct Events {
-    changes: Vec<StateChange>,
+    changes: [Option<StateChange>; 2],
     reset: bool,
+}
+
+impl Events {
+    fn push(&mut self, change: StateChange) {
+        match self.changes.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(change),
+            None => debug_assert!(false, "more than two transitions in one operation"),
+        }
+    }
 }
 
 impl CircuitBreaker {
@@ -490,6 +501,9 @@ impl CircuitBreaker {
                 open_for = Some(Duration::from_nanos(period));
             }
             State::HalfOpen => {
+                if cold.probes.capacity() == 0 {
+                    cold.probes.reserve_exact(self.config.max_requests as usize);
+                }
                 cold.probe_successes = 0;
                 cold.recovery_attempts += 1;
             }
@@ -523,7 +537,7 @@ impl CircuitBreaker {
                 reason: reason.clone(),
             });
             let life = self.lifetime();
-            events.changes.push(StateChange {
+            events.push(StateChange {
                 from: from.state(),
                 to,
                 reason,
@@ -633,7 +647,7 @@ impl CircuitBreaker {
     }
 
     fn emit(&self, events: Events) {
-        for change in &events.changes {
+        for change in events.changes.iter().flatten() {
             #[cfg(feature = "tracing")]
             tracing::warn!(
                 breaker = %self.name,
@@ -739,7 +753,8 @@ impl Builder {
             ring,
             trips: 0,
             current_backoff: Duration::ZERO,
-            probes: Vec::with_capacity(self.config.max_requests as usize),
+            // Sized on the first HALF_OPEN: most breakers never get there.
+            probes: Vec::new(),
             probe_successes: 0,
             next_ticket: NO_PROBE + 1,
             history: VecDeque::new(),

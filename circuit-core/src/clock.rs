@@ -172,7 +172,11 @@ impl BreakerClock {
 /// Saturating conversion; durations past 584 years are not meaningful here.
 #[inline]
 pub(crate) fn duration_to_nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+    // Plain 64-bit arithmetic: this runs on the hot path of handed-in
+    // latencies, where `as_nanos` would widen to 128 bits.
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(d.subsec_nanos()))
 }
 
 #[cfg(test)]

@@ -137,3 +137,12 @@ fn the_breaker_is_send_and_sync_and_shares_through_arc() {
     }
     assert_eq!(cb.metrics().total_successes, 4000);
 }
+
+#[test]
+fn a_breaker_stays_small() {
+    // Constant size: stripes, the window ring and the cold state. The
+    // number is documented in docs/circuit-core.md; keep them in step.
+    let size = std::mem::size_of::<CircuitBreaker>();
+    println!("size_of::<CircuitBreaker>() = {size}");
+    assert!(size <= 1280, "CircuitBreaker grew to {size} bytes");
+}
