@@ -1,0 +1,106 @@
+//! `cargo xtask bench`: this workspace's breaker and client against their
+//! Rust peers, in one process and one run, reported as ratios.
+//!
+//! ```text
+//! bench [--quick] [--out DIR]
+//! ```
+//!
+//! Writes `DIR/report.md`, `DIR/report.json` and `DIR/overhead.svg`
+//! (default `target/bench`) and prints the tables. docs/benchmarks.md
+//! explains the method.
+
+#![forbid(unsafe_code)]
+
+mod alloc;
+mod cli;
+mod error;
+mod poll;
+mod report;
+mod scenarios;
+mod subjects;
+mod timing;
+
+use std::hint::black_box;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use cli::{Budget, Options};
+use error::Error;
+use report::Report;
+use report::machine::Machine;
+use timing::Plan;
+
+fn main() {
+    let options = match cli::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(error) = run(&options) {
+        eprintln!("bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run(options: &Options) -> Result<(), Error> {
+    let started = Instant::now();
+    let started_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let budget = options.mode.budget();
+    let plan = Plan {
+        reps: budget.reps,
+        rep_time: budget.rep_time,
+        max_batch: u64::MAX,
+    };
+    eprintln!(
+        "bench: {:?} run, writing to {}",
+        options.mode,
+        options.out.display()
+    );
+    let alloc_tax_ns = timing::single(&plan, || {
+        black_box(Box::new(black_box(0u64))).is_power_of_two()
+    })
+    .median;
+    eprintln!("bench: breakers (sections 1, 2, 3, 5)");
+    let breakers = scenarios::breakers(&budget);
+    eprintln!("bench: fallback cache");
+    let fallback = scenarios::fallback::run(&plan).map_err(|e| e.to_string());
+    eprintln!("bench: client over loopback HTTP");
+    let client = scenarios::client::run(budget.requests).map_err(|e| e.to_string());
+    let mut report = new_report(options, &budget, alloc_tax_ns, breakers, fallback, client);
+    report.started_unix = started_unix;
+    report.seconds = started.elapsed().as_secs_f64();
+    report.summarize();
+    report.write(&options.out)?;
+    println!("{}", report.text());
+    eprintln!(
+        "bench: wrote report.md, report.json and overhead.svg to {}",
+        options.out.display()
+    );
+    Ok(())
+}
+
+fn new_report(
+    options: &Options,
+    budget: &Budget,
+    alloc_tax_ns: f64,
+    breakers: scenarios::BreakerResults,
+    fallback: Result<Vec<scenarios::fallback::FallbackRow>, String>,
+    client: Result<scenarios::client::ClientResults, String>,
+) -> Report {
+    Report {
+        mode: options.mode,
+        machine: Machine::detect(),
+        started_unix: 0,
+        seconds: 0.0,
+        reps: budget.reps,
+        rep_ms: u64::try_from(budget.rep_time.as_millis()).unwrap_or(u64::MAX),
+        alloc_tax_ns,
+        breakers,
+        fallback,
+        client,
+        summary: Vec::new(),
+    }
+}

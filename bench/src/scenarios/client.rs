@@ -1,0 +1,261 @@
+//! Section 4: what the client adds to a request, against raw `reqwest`
+//! sending the same request to the same loopback backend.
+//!
+//! Requests go one at a time (latency, not throughput). The variants take
+//! turns in blocks so that drift on a shared machine hits them alike.
+
+use std::time::{Duration, Instant};
+
+use fastapi_client::{Client, ClientConfig, MatchKolsRequest, MatchKolsResponse};
+use reqwest::header::CONTENT_TYPE;
+use serde::Serialize;
+
+use crate::alloc::{Allocs, PerUnit, Span};
+use crate::error::Error;
+use crate::scenarios::server::{self, MATCH_PATH};
+use crate::timing::{median_sorted, quantile_sorted};
+
+/// Requests per turn of one variant.
+const BLOCK: usize = 50;
+/// Requests each variant makes before measuring (connections, caches).
+const WARMUP: usize = 200;
+
+/// The seed design's published client overhead (Go, 1.2 ms requests).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Seed {
+    pub(crate) latency_ratio: f64,
+    pub(crate) extra_bytes: f64,
+    pub(crate) extra_allocs: f64,
+    /// The request time its percentage is of.
+    pub(crate) request_us: f64,
+}
+
+pub(crate) const SEED: Seed = Seed {
+    latency_ratio: 1.04,
+    extra_bytes: 32.0,
+    extra_allocs: 2.0,
+    request_us: 1200.0,
+};
+
+/// One way of sending the request.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ClientRow {
+    pub(crate) name: &'static str,
+    pub(crate) what: &'static str,
+    pub(crate) requests: usize,
+    pub(crate) p50_us: f64,
+    pub(crate) p99_us: f64,
+    pub(crate) mean_us: f64,
+    /// Per request, client and server together (the server's share is the
+    /// same for every variant).
+    pub(crate) allocs: PerUnit,
+}
+
+/// Our client's open-state answer from its last-good cache.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CachedAnswer {
+    pub(crate) requests: usize,
+    pub(crate) p50_us: f64,
+    pub(crate) allocs: PerUnit,
+    /// `meta.algorithm_used` of the answers (should be `fallback-cache`).
+    pub(crate) served_as: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ClientResults {
+    pub(crate) rows: Vec<ClientRow>,
+    /// fastapi-client against raw reqwest.
+    pub(crate) p50_ratio: f64,
+    pub(crate) p99_ratio: f64,
+    /// p50 difference, µs: what the percentage is made of.
+    pub(crate) p50_extra_us: f64,
+    pub(crate) extra_allocs: f64,
+    pub(crate) extra_bytes: f64,
+    pub(crate) seed: Seed,
+    pub(crate) cached_answer: CachedAnswer,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Raw,
+    RawWithTimeout,
+    Ours,
+}
+
+const VARIANTS: [Variant; 3] = [Variant::Raw, Variant::RawWithTimeout, Variant::Ours];
+
+struct Clients {
+    http: reqwest::Client,
+    url: String,
+    ours: Client,
+    request: MatchKolsRequest,
+    timeout: Duration,
+}
+
+impl Clients {
+    async fn raw(&self, timeout: Option<Duration>) -> Result<MatchKolsResponse, Error> {
+        let fail = |e: &dyn std::fmt::Display| Error::setup("raw reqwest request", e);
+        let body = serde_json::to_vec(&self.request)?;
+        let mut builder = self
+            .http
+            .post(&self.url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(timeout) = timeout {
+            builder = builder.timeout(timeout);
+        }
+        let response = builder.send().await.map_err(|e| fail(&e))?;
+        if !response.status().is_success() {
+            return Err(fail(&response.status()));
+        }
+        let bytes = response.bytes().await.map_err(|e| fail(&e))?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    async fn send(&self, variant: Variant) -> Result<MatchKolsResponse, Error> {
+        match variant {
+            Variant::Raw => self.raw(None).await,
+            Variant::RawWithTimeout => self.raw(Some(self.timeout)).await,
+            Variant::Ours => self
+                .ours
+                .match_kols(&self.request)
+                .await
+                .map_err(|e| Error::setup("fastapi-client request", e)),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies_ns: Vec<f64>,
+    allocs: Allocs,
+}
+
+impl Tally {
+    fn row(mut self, name: &'static str, what: &'static str) -> ClientRow {
+        self.latencies_ns.sort_by(f64::total_cmp);
+        let n = self.latencies_ns.len();
+        ClientRow {
+            name,
+            what,
+            requests: n,
+            p50_us: median_sorted(&self.latencies_ns) / 1e3,
+            p99_us: quantile_sorted(&self.latencies_ns, 0.99) / 1e3,
+            mean_us: self.latencies_ns.iter().sum::<f64>() / n.max(1) as f64 / 1e3,
+            allocs: self.allocs.per(n as u64),
+        }
+    }
+}
+
+async fn compare(clients: &Clients, requests: usize) -> Result<[Tally; 3], Error> {
+    for variant in VARIANTS {
+        for _ in 0..WARMUP {
+            clients.send(variant).await?;
+        }
+    }
+    let mut tallies: [Tally; 3] = Default::default();
+    for turn in 0..requests.div_ceil(BLOCK) {
+        for k in 0..VARIANTS.len() {
+            let slot = (turn + k) % VARIANTS.len();
+            let tally = &mut tallies[slot];
+            let span = Span::start();
+            for _ in 0..BLOCK {
+                let start = Instant::now();
+                clients.send(VARIANTS[slot]).await?;
+                tally.latencies_ns.push(start.elapsed().as_nanos() as f64);
+            }
+            tally.allocs = tally.allocs.plus(span.stop());
+        }
+    }
+    Ok(tallies)
+}
+
+/// Answers of our client while its breaker is held open: the funnel, the
+/// fallback chain and a cache hit, no HTTP.
+async fn cached(clients: &Clients, requests: usize) -> Result<CachedAnswer, Error> {
+    let breaker = clients.ours.circuit_breaker();
+    breaker.force_open();
+    let mut latencies = Vec::with_capacity(requests);
+    let mut served_as = String::new();
+    let span = Span::start();
+    for _ in 0..requests {
+        let start = Instant::now();
+        let answer = clients.ours.match_kols(&clients.request).await;
+        latencies.push(start.elapsed().as_nanos() as f64);
+        if let Ok(answer) = answer
+            && served_as.is_empty()
+        {
+            served_as = answer.meta.algorithm_used;
+        }
+    }
+    let allocs = span.stop();
+    breaker.reset();
+    latencies.sort_by(f64::total_cmp);
+    Ok(CachedAnswer {
+        requests,
+        p50_us: median_sorted(&latencies) / 1e3,
+        allocs: allocs.per(requests as u64),
+        served_as,
+    })
+}
+
+pub(crate) fn run(requests: usize) -> Result<ClientResults, Error> {
+    let server = server::start()?;
+    let base = format!("http://{}", server.addr);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::setup("client runtime", e))?;
+    let config = ClientConfig::new(base.clone());
+    let clients = Clients {
+        http: reqwest::Client::builder()
+            .build()
+            .map_err(|e| Error::setup("reqwest", e))?,
+        url: format!("{base}{MATCH_PATH}"),
+        timeout: config.request_timeout,
+        ours: Client::new(config).map_err(|e| Error::setup("fastapi-client", e))?,
+        request: MatchKolsRequest::new("spring-launch", ["beauty", "fashion"], 20_000.0),
+    };
+    let (tallies, cached_answer) = runtime.block_on(async {
+        let tallies = compare(&clients, requests).await?;
+        let cached_answer = cached(&clients, requests).await?;
+        Ok::<_, Error>((tallies, cached_answer))
+    })?;
+    drop(clients);
+    drop(server);
+    let [raw, raw_timeout, ours] = tallies;
+    let raw = raw.row("reqwest 0.13", "post, read body, decode");
+    let raw_timeout = raw_timeout.row(
+        "reqwest 0.13 + timeout",
+        "the same with a per-request timeout",
+    );
+    let ours = ours.row(
+        "fastapi-client",
+        "breaker, validation, request ID, headers, timeout, stats, span, last-good cache",
+    );
+    Ok(ClientResults {
+        p50_ratio: ours.p50_us / raw.p50_us,
+        p99_ratio: ours.p99_us / raw.p99_us,
+        p50_extra_us: ours.p50_us - raw.p50_us,
+        extra_allocs: ours.allocs.count - raw.allocs.count,
+        extra_bytes: ours.allocs.bytes - raw.allocs.bytes,
+        seed: SEED,
+        cached_answer,
+        rows: vec![raw, raw_timeout, ours],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_clients_get_the_match_body_and_ours_falls_back_to_its_cache() {
+        let results = super::run(50).unwrap();
+        let names: Vec<_> = results.rows.iter().map(|r| r.name).collect();
+        assert_eq!(
+            names,
+            ["reqwest 0.13", "reqwest 0.13 + timeout", "fastapi-client"]
+        );
+        assert!(results.rows.iter().all(|r| r.requests == 50));
+        assert_eq!(results.cached_answer.served_as, "fallback-cache");
+    }
+}
