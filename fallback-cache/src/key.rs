@@ -1,6 +1,6 @@
 //! Canonical cache keys: requests that mean the same share a key.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -49,6 +49,12 @@ impl<T: CacheKey + ?Sized> CacheKey for &T {
 /// no value can imitate a separator. Text is compared exactly (case and
 /// whitespace matter): fold it before adding if the backend does.
 ///
+/// Built for the request path: every field is written straight into one
+/// buffer, sets are sorted as ranges of it, and [`finish`](Self::finish)
+/// assembles the key at its end: a key of up to 16 fields and a few
+/// hundred bytes costs three allocations (the buffer, the field index and
+/// the key itself), longer ones a regrowth or two more.
+///
 /// ```
 /// use fallback_cache::KeyBuilder;
 ///
@@ -64,54 +70,76 @@ impl<T: CacheKey + ?Sized> CacheKey for &T {
 ///     .finish();
 /// assert_eq!(a, b);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KeyBuilder {
-    namespace: String,
-    fields: BTreeMap<&'static str, String>,
+    /// UTF-8 throughout (only whole `str`s and ASCII are pushed); bytes so
+    /// that `finish` can copy fields within it.
+    buf: Vec<u8>,
+    /// `buf[..namespace_end]` is the quoted namespace.
+    namespace_end: usize,
+    /// Each field's `name=value` in `buf`, in the order added; also
+    /// scratch space for a set's items while they are sorted.
+    spans: Vec<Span>,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    name: &'static str,
+    start: usize,
+    end: usize,
+}
+
+/// Room for a typical request's key (and its assembly) without regrowing.
+const INITIAL_BYTES: usize = 512;
+const INITIAL_FIELDS: usize = 16;
 
 impl KeyBuilder {
     /// Starts a key; `namespace` keeps different operations apart.
-    pub fn new(namespace: impl Into<String>) -> Self {
+    pub fn new(namespace: impl AsRef<str>) -> Self {
+        let namespace = namespace.as_ref();
+        let mut buf = Vec::with_capacity(INITIAL_BYTES.max(2 * namespace.len() + 64));
+        push_quoted(&mut buf, namespace);
         Self {
-            namespace: namespace.into(),
-            fields: BTreeMap::new(),
+            namespace_end: buf.len(),
+            buf,
+            spans: Vec::with_capacity(INITIAL_FIELDS),
         }
     }
 
     /// Adds a text field. A later field with the same name replaces it.
     #[must_use]
     pub fn text(self, name: &'static str, value: &str) -> Self {
-        let mut out = String::with_capacity(value.len() + 2);
-        push_quoted(&mut out, value);
-        self.field(name, out)
+        self.field(name, |b| push_quoted(&mut b.buf, value))
     }
 
     /// Adds an unsigned integer field.
     #[must_use]
     pub fn uint(self, name: &'static str, value: u64) -> Self {
-        self.field(name, value.to_string())
+        self.field(name, |b| push_display(&mut b.buf, value))
     }
 
     /// Adds a float field (see [`canonical_f64`]).
     #[must_use]
     pub fn float(self, name: &'static str, value: f64) -> Self {
-        self.field(name, canonical_f64(value))
+        self.field(name, |b| push_f64(&mut b.buf, value))
     }
 
     /// Adds an optional integer; `None` is `null`.
     #[must_use]
     pub fn opt_uint(self, name: &'static str, value: Option<u64>) -> Self {
-        self.field(
-            name,
-            value.map_or_else(|| "null".to_owned(), |v| v.to_string()),
-        )
+        self.field(name, |b| match value {
+            Some(value) => push_display(&mut b.buf, value),
+            None => b.buf.extend_from_slice(b"null"),
+        })
     }
 
     /// Adds an optional float; `None` is `null`.
     #[must_use]
     pub fn opt_float(self, name: &'static str, value: Option<f64>) -> Self {
-        self.field(name, value.map_or_else(|| "null".to_owned(), canonical_f64))
+        self.field(name, |b| match value {
+            Some(value) => push_f64(&mut b.buf, value),
+            None => b.buf.extend_from_slice(b"null"),
+        })
     }
 
     /// Adds a set of text: order and duplicates do not matter.
@@ -121,7 +149,7 @@ impl KeyBuilder {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.field(name, canonical_set(items))
+        self.field(name, |b| push_set(&mut b.buf, &mut b.spans, items))
     }
 
     /// Adds an optional set that defaults to `default` when omitted, so
@@ -134,44 +162,69 @@ impl KeyBuilder {
         D: IntoIterator,
         D::Item: AsRef<str>,
     {
-        let value = match items {
-            Some(items) => canonical_set(items),
-            None => canonical_set(default),
-        };
-        self.field(name, value)
+        self.field(name, |b| match items {
+            Some(items) => push_set(&mut b.buf, &mut b.spans, items),
+            None => push_set(&mut b.buf, &mut b.spans, default),
+        })
     }
 
     /// Finishes the key.
     pub fn finish(self) -> CanonicalKey {
-        let mut out = String::new();
-        push_quoted(&mut out, &self.namespace);
-        out.push('{');
-        for (i, (name, value)) in self.fields.iter().enumerate() {
-            if i > 0 {
-                out.push(';');
+        let Self {
+            mut buf,
+            namespace_end,
+            mut spans,
+        } = self;
+        // Unstable sort allocates nothing; ties keep the order added, so
+        // the last of several same-named fields is the one kept.
+        spans.sort_unstable_by(|a, b| a.name.cmp(b.name).then(a.start.cmp(&b.start)));
+        let key_start = buf.len();
+        buf.extend_from_within(..namespace_end);
+        buf.push(b'{');
+        let mut first = true;
+        for (i, span) in spans.iter().enumerate() {
+            if spans.get(i + 1).is_some_and(|next| next.name == span.name) {
+                continue;
             }
-            let _ = write!(out, "{name}={value}");
+            if !first {
+                buf.push(b';');
+            }
+            first = false;
+            buf.extend_from_within(span.start..span.end);
         }
-        out.push('}');
-        CanonicalKey(out.into())
+        buf.push(b'}');
+        CanonicalKey(Arc::from(text(&buf[key_start..])))
     }
 
-    fn field(mut self, name: &'static str, value: String) -> Self {
-        self.fields.insert(name, value);
+    fn field(mut self, name: &'static str, write_value: impl FnOnce(&mut Self)) -> Self {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.push(b'=');
+        write_value(&mut self);
+        let end = self.buf.len();
+        self.spans.push(Span { name, start, end });
         self
+    }
+}
+
+impl fmt::Debug for KeyBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyBuilder")
+            .field("namespace", &text(&self.buf[..self.namespace_end]))
+            .field(
+                "fields",
+                &self.spans.iter().map(|s| s.name).collect::<Vec<_>>(),
+            )
+            .finish()
     }
 }
 
 /// A float's canonical text: shortest round-trip exponent form (`1e3`,
 /// `2.5e-1`), with `-0` written as `0e0` and every NaN as `NaN`.
 pub fn canonical_f64(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".to_owned()
-    } else if value == 0.0 {
-        "0e0".to_owned()
-    } else {
-        format!("{value:e}")
-    }
+    let mut out = Vec::new();
+    push_f64(&mut out, value);
+    text(&out).into_owned()
 }
 
 /// A set's canonical text: items sorted, deduplicated and quoted.
@@ -180,29 +233,110 @@ where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
-    let mut items: Vec<I::Item> = items.into_iter().collect();
-    items.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
-    items.dedup_by(|a, b| a.as_ref() == b.as_ref());
-    let mut out = String::from("[");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_quoted(&mut out, item.as_ref());
-    }
-    out.push(']');
-    out
+    let mut out = Vec::new();
+    push_set(&mut out, &mut Vec::new(), items);
+    text(&out).into_owned()
 }
 
-fn push_quoted(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        if matches!(c, '"' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+fn push_f64(out: &mut Vec<u8>, value: f64) {
+    if value.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if value == 0.0 {
+        out.extend_from_slice(b"0e0");
+    } else {
+        push_display(out, format_args!("{value:e}"));
     }
-    out.push('"');
+}
+
+fn push_display(out: &mut Vec<u8>, value: impl fmt::Display) {
+    struct Sink<'a>(&'a mut Vec<u8>);
+    impl fmt::Write for Sink<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0.extend_from_slice(s.as_bytes());
+            Ok(())
+        }
+    }
+    // Writing to a Vec cannot fail.
+    let _ = write!(Sink(out), "{value}");
+}
+
+/// Appends `[` + the items sorted by their text, deduplicated, quoted and
+/// comma-separated + `]`. The raw items are first copied to the end of
+/// `out` and sorted as ranges of it (in `scratch`, restored afterwards), so
+/// no item needs its own allocation.
+fn push_set<I>(out: &mut Vec<u8>, scratch: &mut Vec<Span>, items: I)
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let raw_start = out.len();
+    let first = scratch.len();
+    for item in items {
+        let start = out.len();
+        out.extend_from_slice(item.as_ref().as_bytes());
+        let end = out.len();
+        scratch.push(Span {
+            name: "",
+            start,
+            end,
+        });
+    }
+    // Byte order is `str` order, the order keys have always used.
+    scratch[first..].sort_unstable_by(|a, b| out[a.start..a.end].cmp(&out[b.start..b.end]));
+    let set_start = out.len();
+    out.push(b'[');
+    let mut previous: Option<Span> = None;
+    for &item in &scratch[first..] {
+        if let Some(previous) = previous {
+            if out[previous.start..previous.end] == out[item.start..item.end] {
+                continue;
+            }
+            out.push(b',');
+        }
+        previous = Some(item);
+        out.push(b'"');
+        let mut from = item.start;
+        while let Some(at) = find_escape(&out[from..item.end]) {
+            out.extend_from_within(from..from + at);
+            out.push(b'\\');
+            out.push(out[from + at]);
+            from += at + 1;
+        }
+        out.extend_from_within(from..item.end);
+        out.push(b'"');
+    }
+    out.push(b']');
+    scratch.truncate(first);
+    out.drain(raw_start..set_start);
+}
+
+fn push_quoted(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let mut rest = text.as_bytes();
+    while let Some(at) = find_escape(rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.push(b'\\');
+        out.push(rest[at]);
+        rest = &rest[at + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
+}
+
+/// Where the next byte to escape is. Byte-wise is enough: `"` and `\` are
+/// ASCII, which never occurs inside a multi-byte UTF-8 sequence.
+fn find_escape(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| matches!(b, b'"' | b'\\'))
+}
+
+/// The builder's bytes as text. They are always UTF-8 (whole `str`s and
+/// ASCII, copied only at `str` boundaries), so the lossy branch never
+/// runs; it stands in for a panic that could never fire.
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@
 //! * [`ResponseCache`]: last-good responses on `moka`, with fresh and
 //!   `stale-if-error` windows measured on an injectable
 //!   [`Clock`](circuit_core::Clock); keys from [`KeyBuilder`].
+//!   [`ResponseCache::refresh`] renews an unchanged entry in place, so
+//!   keeping the cache current after each live success costs no copy.
 //! * [`budget`]: the conservative planner, exact to the cent.
 //! * [`kol`]: the KOL match and budget fallbacks, generic over the client's
 //!   models through [`kol::MatchResponse`], [`kol::BudgetRequest`] and
@@ -61,8 +63,8 @@
 //! # Staleness
 //! With age `a`: fresh while `a < fresh_for`; served only as a fallback
 //! while `a < fresh_for + stale_if_error`; never served after. Ages come
-//! from the injected clock on every read; moka's own per-entry expiry (on
-//! its own clock, one second later) only frees memory.
+//! from the injected clock on every read; moka's own idle expiry (on its
+//! own clock, one second past the maximum age) only frees memory.
 //!
 //! # Features
 //! * `persist` (default): `ResponseCache::save` / `ResponseCache::load` to
@@ -86,7 +88,7 @@ mod provenance;
 mod stats;
 
 pub use adapters::{AsyncFnFallback, FnFallback, from_async_fn, from_fn};
-pub use cache::{CacheBuilder, Hit, Lookup, ResponseCache, Staleness};
+pub use cache::{CacheBuilder, Hit, Lookup, Refresh, ResponseCache, Staleness};
 #[cfg(feature = "persist")]
 pub use cache::{LoadReport, SaveReport};
 pub use cache_fallback::CacheFallback;

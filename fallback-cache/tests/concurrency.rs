@@ -149,3 +149,130 @@ async fn concurrent_budget_fallbacks_are_all_exact() {
     let stats = kol.stats();
     assert_eq!((stats.executions, stats.fallback_serves), (64, 64));
 }
+
+/// Writers keep confirming the same answers while the clock moves: readers
+/// always see a whole value for the right key, never an age older than
+/// the last confirmation that had finished, and the final ages are exact.
+#[test]
+fn concurrent_confirmations_keep_ages_exact() {
+    use circuit_core::Clock as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const KEYS: u64 = 4;
+    const THREADS: u64 = 4;
+    let clock = ManualClock::new();
+    let cache = ResponseCache::<u64, MatchResponseModel>::builder()
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    for key in 0..KEYS {
+        cache.insert(key, MatchResponseModel::seeded(key));
+    }
+    let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap();
+    // Per key: the clock reading of the latest confirmation known complete.
+    let confirmed: Vec<AtomicU64> = (0..KEYS).map(|_| AtomicU64::new(0)).collect();
+
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (cache, clock, confirmed) = (&cache, &clock, &confirmed);
+            s.spawn(move || {
+                for round in 0..ROUNDS * 10 {
+                    let key = (t + round) % KEYS;
+                    let at = clock.now();
+                    let outcome = cache.refresh(&key, &MatchResponseModel::seeded(key));
+                    assert_eq!(outcome, fallback_cache::Refresh::Confirmed);
+                    confirmed[usize::try_from(key).unwrap()].fetch_max(nanos(at), Ordering::SeqCst);
+                    if round % 7 == 0 {
+                        clock.advance(Duration::from_micros(3));
+                    }
+                }
+            });
+        }
+        for t in 0..THREADS {
+            let (cache, clock, confirmed) = (&cache, &clock, &confirmed);
+            s.spawn(move || {
+                for round in 0..ROUNDS * 10 {
+                    let key = (t + round) % KEYS;
+                    let floor = confirmed[usize::try_from(key).unwrap()].load(Ordering::SeqCst);
+                    let hit = cache.stale_if_error(&key).unwrap();
+                    let ceiling = nanos(clock.now());
+                    assert!(hit.value.is_consistent(), "torn entry: {:?}", hit.value);
+                    assert_eq!(hit.value.total_candidates, key, "another key's value");
+                    assert!(
+                        nanos(hit.age) <= ceiling - floor,
+                        "age {:?} older than the last finished confirmation",
+                        hit.age
+                    );
+                    if round % 11 == 0 {
+                        clock.advance(Duration::from_micros(5));
+                    }
+                }
+            });
+        }
+    });
+
+    // Concurrent confirmations with the clock held still: afterwards every
+    // age is exactly the time since, as after a single refresh.
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            let cache = &cache;
+            s.spawn(move || {
+                for key in 0..KEYS {
+                    cache.refresh(&key, &MatchResponseModel::seeded(key));
+                }
+            });
+        }
+    });
+    clock.advance(Duration::from_millis(1500));
+    for key in 0..KEYS {
+        let hit = cache.stale_if_error(&key).unwrap();
+        assert_eq!(hit.age, Duration::from_millis(1500));
+    }
+}
+
+/// Writers alternate between two answers per key, so refreshes both renew
+/// in place and replace, racing with each other and with readers.
+#[test]
+fn mixed_confirmations_and_replacements_never_tear() {
+    const KEYS: u64 = 4;
+    let clock = ManualClock::new();
+    let cache = ResponseCache::<u64, MatchResponseModel>::builder()
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    let answer = |key: u64, variant: u64| MatchResponseModel::seeded(key + KEYS * variant);
+    std::thread::scope(|s| {
+        for t in 0..4_u64 {
+            let cache = &cache;
+            s.spawn(move || {
+                for round in 0..ROUNDS * 10 {
+                    let key = (t + round) % KEYS;
+                    cache.refresh(&key, &answer(key, (round / 3 + t) % 2));
+                }
+            });
+        }
+        for t in 0..4_u64 {
+            let (cache, clock) = (&cache, &clock);
+            s.spawn(move || {
+                for round in 0..ROUNDS * 10 {
+                    let key = (t + round) % KEYS;
+                    if let Some(hit) = cache.stale_if_error(&key) {
+                        assert!(hit.value.is_consistent(), "torn entry: {:?}", hit.value);
+                        assert_eq!(
+                            hit.value.total_candidates % KEYS,
+                            key,
+                            "another key's value"
+                        );
+                    }
+                    if round % 13 == 0 {
+                        clock.advance(Duration::from_micros(1));
+                    }
+                }
+            });
+        }
+    });
+    for key in 0..KEYS {
+        let hit = cache.stale_if_error(&key).unwrap();
+        assert!(*hit.value == answer(key, 0) || *hit.value == answer(key, 1));
+    }
+}

@@ -10,8 +10,8 @@ use common::{BudgetRequestModel, BudgetResponseModel, MatchRequest, MatchRespons
 use fallback_cache::budget::Ratio;
 use fallback_cache::kol::KolFallbacks;
 use fallback_cache::{
-    CacheFallback, Declined, FallbackChain, FallbackReason, FallbackStats, Freshness, Provenance,
-    ResponseCache, Served, from_fn, kind,
+    CacheFallback, CacheKey, Declined, FallbackChain, FallbackReason, FallbackStats, Freshness,
+    Provenance, ResponseCache, Served, from_fn, kind,
 };
 use pollster::block_on;
 
@@ -220,4 +220,81 @@ fn the_match_chain_can_be_replaced() {
         "replaced chains count into the shared counters"
     );
     assert!(format!("{kol:?}").contains("KolFallbacks"));
+}
+
+#[test]
+fn record_match_renews_an_unchanged_answer_in_place() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let request = MatchRequest::new("c-1", &["tech"]);
+    let key = request.cache_key();
+    kol.record_match(&request, &MatchResponseModel::seeded(7));
+    let first = kol.match_cache().fresh(&key).unwrap();
+
+    clock.advance(FRESH + Duration::from_secs(1));
+    kol.record_match(&request, &MatchResponseModel::seeded(7));
+    let renewed = kol.match_cache().fresh(&key).unwrap();
+    assert_eq!(renewed.age, Duration::ZERO);
+    assert!(
+        Arc::ptr_eq(&first.value, &renewed.value),
+        "no copy was stored"
+    );
+
+    clock.advance(Duration::from_secs(5));
+    let served = block_on(kol.match_fallback(&request, &open())).unwrap();
+    assert_eq!(
+        served.provenance,
+        Provenance::Cache {
+            age: Duration::from_secs(5),
+            freshness: Freshness::Fresh
+        }
+    );
+
+    kol.record_match(&request, &MatchResponseModel::seeded(8));
+    let replaced = kol.match_cache().fresh(&key).unwrap();
+    assert_eq!(
+        (&*replaced.value, replaced.age),
+        (&MatchResponseModel::seeded(8), Duration::ZERO)
+    );
+}
+
+#[test]
+fn the_score_book_renews_known_scores_and_still_forgets_stale_ones() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let request = MatchRequest::new("c-1", &["tech"]);
+    let live = MatchResponseModel::seeded(7);
+    kol.record_match(&request, &live);
+    let scores = kol.scores();
+    let first = scores.cache().fresh("kol-7-0").unwrap();
+
+    clock.advance(FRESH + Duration::from_secs(30));
+    assert_eq!(
+        scores.cache().stale_if_error("kol-7-0").unwrap().freshness,
+        Freshness::Stale
+    );
+    kol.record_match(&request, &live);
+    let renewed = scores.cache().fresh("kol-7-0").unwrap();
+    assert_eq!(renewed.age, Duration::ZERO);
+    assert!(
+        Arc::ptr_eq(&first.value, &renewed.value),
+        "renewed in place"
+    );
+
+    let tick = Duration::from_nanos(1);
+    clock.advance(FRESH + STALE - tick);
+    assert_eq!(scores.score("kol-7-0"), Some(0.5));
+    clock.advance(tick);
+    assert_eq!(scores.score("kol-7-0"), None, "expired at the maximum age");
+
+    scores.record("kol-7-0", 0.75);
+    assert_eq!(scores.score("kol-7-0"), Some(0.75));
+    scores.record("kol-7-0", 0.25);
+    assert_eq!(
+        scores.score("kol-7-0"),
+        Some(0.25),
+        "a changed score replaces"
+    );
+    scores.record("kol-7-0", f64::NAN);
+    assert_eq!(scores.score("kol-7-0"), Some(0.25));
 }

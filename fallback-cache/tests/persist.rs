@@ -303,3 +303,61 @@ fn kol_fallbacks_serve_last_good_results_after_a_restart() {
         "scores were re-learned from the loaded cache"
     );
 }
+
+#[test]
+fn refreshed_entries_round_trip_with_the_age_of_their_last_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let clock = ManualClock::new();
+    let live = cache(&clock);
+    live.refresh(&key("a"), &MatchResponseModel::seeded(1));
+    clock.advance(Duration::from_secs(50));
+    assert_eq!(
+        live.refresh(&key("a"), &MatchResponseModel::seeded(1)),
+        fallback_cache::Refresh::Confirmed
+    );
+    clock.advance(Duration::from_secs(20));
+    live.save(&path).unwrap();
+
+    let restarted = cache(&clock);
+    assert_eq!(restarted.load(&path).unwrap().loaded, 1);
+    let loaded = restarted.fresh(&key("a")).unwrap();
+    assert_eq!(loaded.age, Duration::from_secs(20));
+    // A loaded entry carries an inherited age, so the next live success
+    // replaces it rather than renewing it in place; either way its age is zero.
+    assert_eq!(
+        restarted.refresh(&key("a"), &MatchResponseModel::seeded(1)),
+        fallback_cache::Refresh::Stored
+    );
+    assert_eq!(restarted.fresh(&key("a")).unwrap().age, Duration::ZERO);
+}
+
+/// A file as the first release wrote it (format version 1, keys from the
+/// original key builder) still loads and is found by today's keys.
+#[test]
+fn files_written_by_the_first_release_still_load() {
+    use circuit_core::Clock as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let clock = ManualClock::new();
+    let saved_at = clock
+        .wall_now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let value = serde_json::to_string(&MatchResponseModel::seeded(3)).unwrap();
+    let key = r#""match-kols"{budget=1e3;campaign_id="a";categories=["tech"];limit=10;max_followers=null;min_engagement_rate=0e0;min_followers=0;platforms=["instagram","tiktok","twitter","youtube"]}"#;
+    let file = format!(
+        r#"{{"format":"fallback-cache","version":1,"saved_at_unix_nanos":{saved_at},"entries":[{{"key":{},"age_nanos":5000000000,"value":{value}}}]}}"#,
+        serde_json::to_string(key).unwrap()
+    );
+    fs::write(&path, file).unwrap();
+
+    let restarted = cache(&clock);
+    assert_eq!(restarted.load(&path).unwrap().loaded, 1);
+    let hit = restarted.fresh(&self::key("a")).unwrap();
+    assert_eq!(
+        (*hit.value == MatchResponseModel::seeded(3), hit.age),
+        (true, Duration::from_secs(5))
+    );
+}

@@ -79,7 +79,7 @@ pub(crate) fn run(plan: &Plan) -> Result<Vec<FallbackRow>, Error> {
         row(
             plan,
             REFRESH,
-            "refresh after a live success: clone + insert + 10 scores",
+            "refresh after a live success: confirm or replace the answer, 10 scores",
             || {
                 fallbacks.record_match(&request, &response);
                 true

@@ -9,7 +9,8 @@ use std::time::Duration;
 use circuit_core::{Clock, SystemClock};
 
 use super::ResponseCache;
-use super::entry::{Entry, ExpireAfterMaxAge, Staleness};
+use super::entry::Staleness;
+use super::slot::Slot;
 use crate::Error;
 
 type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
@@ -106,11 +107,12 @@ where
                 "fresh_for + stale_if_error must be greater than zero",
             ));
         }
-        let mut inner = moka::sync::Cache::builder()
-            .max_capacity(self.max_capacity)
-            .expire_after(ExpireAfterMaxAge(self.staleness.max_age()));
+        let mut inner = moka::sync::Cache::builder().max_capacity(self.max_capacity);
+        if let Some(idle) = moka_idle_limit(self.staleness) {
+            inner = inner.time_to_idle(idle);
+        }
         if let Some(weigher) = self.weigher {
-            inner = inner.weigher(move |k: &K, e: &Entry<V>| weigher(k, &e.value));
+            inner = inner.weigher(move |k: &K, slot: &Arc<Slot<V>>| weigher(k, slot.value()));
         }
         Ok(ResponseCache {
             inner: inner.build(),
@@ -118,6 +120,23 @@ where
             clock: self.clock,
         })
     }
+}
+
+/// moka's own clock cannot be driven by ours, so its expiry only bounds
+/// memory: it drops an entry that has been neither written, refreshed nor
+/// read for the maximum age plus this grace. A refresh finds its entry by a
+/// read, so an entry our clock still calls servable (age below the maximum
+/// since its last store or refresh) is never dropped, even though the two
+/// clocks are read a moment apart.
+const MOKA_GRACE: Duration = Duration::from_secs(1);
+
+/// The longest idle time moka accepts (it panics beyond 1000 years).
+const MOKA_MAX_IDLE: Duration = Duration::from_secs(1000 * 365 * 24 * 3600);
+
+/// `None` (no time bound, only the capacity) when the windows are longer
+/// than moka can time.
+fn moka_idle_limit(staleness: Staleness) -> Option<Duration> {
+    Some(staleness.max_age().saturating_add(MOKA_GRACE)).filter(|idle| *idle <= MOKA_MAX_IDLE)
 }
 
 impl<K, V> fmt::Debug for CacheBuilder<K, V> {

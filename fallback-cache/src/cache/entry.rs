@@ -1,7 +1,7 @@
-//! What the cache stores, how old it is, and what a lookup finds.
+//! How old an entry may be, and what a lookup finds.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::{Freshness, Provenance};
 
@@ -81,66 +81,5 @@ impl<V> Lookup<V> {
             Self::Fresh(hit) | Self::Stale(hit) => Some(hit),
             Self::Expired { .. } | Self::Miss => None,
         }
-    }
-}
-
-/// The stored entry; cloned out of moka as a whole, so readers never see
-/// half of one write and half of another.
-#[derive(Debug)]
-pub(crate) struct Entry<V> {
-    pub(crate) value: Arc<V>,
-    /// Age the value already had when stored (non-zero for loaded entries).
-    pub(crate) age_at_insert: Duration,
-    /// Our clock's reading when stored.
-    pub(crate) inserted_at: Duration,
-}
-
-impl<V> Clone for Entry<V> {
-    fn clone(&self) -> Self {
-        Self {
-            value: Arc::clone(&self.value),
-            age_at_insert: self.age_at_insert,
-            inserted_at: self.inserted_at,
-        }
-    }
-}
-
-impl<V> Entry<V> {
-    pub(crate) fn age(&self, now: Duration) -> Duration {
-        self.age_at_insert
-            .saturating_add(now.saturating_sub(self.inserted_at))
-    }
-}
-
-/// moka's own clock cannot be driven by ours, so its per-entry TTL is only a
-/// memory bound: the remaining servable life plus this grace, so moka never
-/// drops an entry that our clock still considers servable because the two
-/// clocks were read a moment apart.
-const MOKA_GRACE: Duration = Duration::from_secs(1);
-
-#[derive(Debug)]
-pub(crate) struct ExpireAfterMaxAge(pub(crate) Duration);
-
-impl ExpireAfterMaxAge {
-    fn remaining<V>(&self, entry: &Entry<V>) -> Duration {
-        self.0
-            .saturating_sub(entry.age_at_insert)
-            .saturating_add(MOKA_GRACE)
-    }
-}
-
-impl<K, V> moka::Expiry<K, Entry<V>> for ExpireAfterMaxAge {
-    fn expire_after_create(&self, _: &K, entry: &Entry<V>, _: Instant) -> Option<Duration> {
-        Some(self.remaining(entry))
-    }
-
-    fn expire_after_update(
-        &self,
-        _: &K,
-        entry: &Entry<V>,
-        _: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(self.remaining(entry))
     }
 }

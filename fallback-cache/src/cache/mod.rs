@@ -4,6 +4,8 @@ mod builder;
 mod entry;
 #[cfg(feature = "persist")]
 mod persist;
+mod refresh;
+mod slot;
 #[cfg(test)]
 mod tests;
 
@@ -16,16 +18,22 @@ use std::time::Duration;
 use circuit_core::Clock;
 
 pub use builder::CacheBuilder;
-use entry::Entry;
 pub use entry::{Hit, Lookup, Staleness};
 #[cfg(feature = "persist")]
 pub use persist::{LoadReport, SaveReport};
+pub use refresh::Refresh;
+use slot::Slot;
 
 /// Last-good responses keyed by canonical request, on [`moka`].
 ///
 /// Ages are measured with the injected [`Clock`] on every read; moka's own
-/// expiry (on moka's clock) only bounds memory, a moment after our clock
-/// already calls an entry expired. Clones share the entries.
+/// expiry (on moka's clock) only bounds memory: it drops an entry left
+/// untouched for longer than the maximum age, never one our clock still
+/// calls servable. Clones share the entries.
+///
+/// After each live success, [`refresh`](Self::refresh) is the cheap way to
+/// keep an entry current: when the cached value equals the live one it only
+/// renews the entry's time, copying and writing nothing.
 ///
 /// ```
 /// use fallback_cache::{Freshness, Lookup, ResponseCache};
@@ -41,7 +49,7 @@ pub use persist::{LoadReport, SaveReport};
 /// assert_eq!((*hit.value, hit.freshness), (7, Freshness::Fresh));
 /// ```
 pub struct ResponseCache<K, V> {
-    inner: moka::sync::Cache<K, Entry<V>>,
+    inner: moka::sync::Cache<K, Arc<Slot<V>>>,
     staleness: Staleness,
     clock: Arc<dyn Clock>,
 }
@@ -56,14 +64,16 @@ where
         CacheBuilder::default()
     }
 
-    /// Stores a live response (age zero), replacing any older one.
+    /// Stores a live response (age zero), replacing any older one. See
+    /// [`refresh`](Self::refresh) to skip the write when the value is
+    /// unchanged.
     pub fn insert(&self, key: K, value: V) {
         self.insert_arc(key, Arc::new(value));
     }
 
     /// [`insert`](Self::insert) for a value that is already shared.
     pub fn insert_arc(&self, key: K, value: Arc<V>) {
-        self.put(key, value, Duration::ZERO);
+        self.put(key, value, Duration::ZERO, self.clock.now());
     }
 
     /// Stores a value that is already `age` old (e.g. from an upstream
@@ -73,7 +83,7 @@ where
         if self.staleness.classify(age).is_none() {
             return false;
         }
-        self.put(key, Arc::new(value), age);
+        self.put(key, Arc::new(value), age, self.clock.now());
         true
     }
 
@@ -83,18 +93,18 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let Some(entry) = self.inner.get(key) else {
+        let Some(slot) = self.inner.get(key) else {
             return Lookup::Miss;
         };
-        let age = entry.age(self.clock.now());
+        let age = slot.age(self.clock.now());
         match self.staleness.classify(age) {
             Some(freshness @ crate::Freshness::Fresh) => Lookup::Fresh(Hit {
-                value: entry.value,
+                value: Arc::clone(slot.value()),
                 age,
                 freshness,
             }),
             Some(freshness @ crate::Freshness::Stale) => Lookup::Stale(Hit {
-                value: entry.value,
+                value: Arc::clone(slot.value()),
                 age,
                 freshness,
             }),
@@ -129,13 +139,13 @@ where
         let now = self.clock.now();
         self.inner
             .iter()
-            .filter_map(|(key, entry)| {
-                let age = entry.age(now);
+            .filter_map(|(key, slot)| {
+                let age = slot.age(now);
                 let freshness = self.staleness.classify(age)?;
                 Some((
                     key,
                     Hit {
-                        value: entry.value,
+                        value: Arc::clone(slot.value()),
                         age,
                         freshness,
                     },
@@ -184,13 +194,8 @@ where
         &self.clock
     }
 
-    fn put(&self, key: K, value: Arc<V>, age: Duration) {
-        let entry = Entry {
-            value,
-            age_at_insert: age,
-            inserted_at: self.clock.now(),
-        };
-        self.inner.insert(key, entry);
+    fn put(&self, key: K, value: Arc<V>, age: Duration, now: Duration) {
+        self.inner.insert(key, Arc::new(Slot::new(value, age, now)));
     }
 }
 

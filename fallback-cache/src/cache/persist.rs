@@ -157,17 +157,13 @@ where
 
     fn put_if_older_than(&self, key: K, value: Arc<V>, age: Duration) -> bool {
         let now = self.clock.now();
-        let entry = super::Entry {
-            value,
-            age_at_insert: age,
-            inserted_at: now,
-        };
+        let slot = Arc::new(super::Slot::new(value, age, now));
         let result = self
             .inner
             .entry(key)
             .and_compute_with(|existing| match existing {
                 Some(current) if current.value().age(now) <= age => moka::ops::compute::Op::Nop,
-                _ => moka::ops::compute::Op::Put(entry),
+                _ => moka::ops::compute::Op::Put(slot),
             });
         matches!(
             result,

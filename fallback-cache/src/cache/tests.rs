@@ -96,6 +96,121 @@ fn refreshing_resets_the_age() {
 }
 
 #[test]
+fn refreshing_an_equal_value_renews_it_in_place_with_an_exact_age() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Stored);
+    let stored = cache.fresh("k").unwrap();
+    clock.advance(FRESH + Duration::from_secs(7));
+    assert_eq!(kind(&cache.lookup("k")), "stale");
+
+    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Confirmed);
+    let renewed = cache.fresh("k").unwrap();
+    assert_eq!(renewed.age, Duration::ZERO);
+    assert!(
+        Arc::ptr_eq(&renewed.value, &stored.value),
+        "the cached value is kept, not copied"
+    );
+
+    // The windows restart from the refresh, to the nanosecond.
+    let tick = Duration::from_nanos(1);
+    clock.advance(FRESH - tick);
+    assert_eq!(
+        cache.lookup("k"),
+        Lookup::Fresh(Hit {
+            age: FRESH - tick,
+            ..renewed.clone()
+        })
+    );
+    clock.advance(tick);
+    assert_eq!(kind(&cache.lookup("k")), "stale");
+    clock.advance(STALE);
+    assert_eq!(cache.lookup("k"), Lookup::Expired { age: FRESH + STALE });
+}
+
+#[test]
+fn refreshing_a_different_value_replaces_it() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    cache.insert("k".into(), "old".into());
+    clock.advance(Duration::from_secs(5));
+    assert_eq!(cache.refresh("k", &"new".to_owned()), Refresh::Stored);
+    let hit = cache.fresh("k").unwrap();
+    assert_eq!((hit.age, hit.value.as_str()), (Duration::ZERO, "new"));
+    assert_eq!(cache.refresh("other", &"x".to_owned()), Refresh::Stored);
+    assert_eq!(*cache.fresh("other").unwrap().value, "x");
+}
+
+#[test]
+fn refresh_by_decides_what_counts_as_the_same() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    // Values are "answer@timing"; only the answer counts.
+    let answer =
+        |cached: &String, live: &String| cached.split('@').next() == live.split('@').next();
+    cache.insert("k".into(), "yes@1ms".into());
+    clock.advance(Duration::from_secs(5));
+    assert_eq!(
+        cache.refresh_by("k", &"yes@2ms".to_owned(), answer),
+        Refresh::Confirmed
+    );
+    let hit = cache.fresh("k").unwrap();
+    assert_eq!((hit.age, hit.value.as_str()), (Duration::ZERO, "yes@1ms"));
+    assert_eq!(
+        cache.refresh_by("k", &"no@3ms".to_owned(), answer),
+        Refresh::Stored
+    );
+    assert_eq!(*cache.fresh("k").unwrap().value, "no@3ms");
+}
+
+#[test]
+fn refreshing_revives_an_expired_entry_still_held() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    cache.insert("k".into(), "v".into());
+    clock.advance(FRESH + STALE + Duration::from_secs(1));
+    assert_eq!(kind(&cache.lookup("k")), "expired");
+    cache.refresh("k", &"v".to_owned());
+    assert_eq!(cache.fresh("k").unwrap().age, Duration::ZERO);
+}
+
+#[test]
+fn an_entry_that_arrived_old_is_replaced_not_renewed() {
+    let clock = ManualClock::new();
+    let cache = cache(&clock);
+    assert!(cache.insert_with_age("k".into(), "v".into(), FRESH));
+    let loaded = cache.stale_if_error("k").unwrap();
+    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Stored);
+    let hit = cache.fresh("k").unwrap();
+    assert_eq!(hit.age, Duration::ZERO);
+    assert!(!Arc::ptr_eq(&hit.value, &loaded.value));
+    clock.advance(Duration::from_secs(3));
+    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Confirmed);
+    assert_eq!(cache.fresh("k").unwrap().age, Duration::ZERO);
+}
+
+#[test]
+fn refresh_respects_a_weight_bound() {
+    let cache = ResponseCache::<u32, String>::builder()
+        .max_weight(100, |_, v: &String| {
+            u32::try_from(v.len()).unwrap_or(u32::MAX)
+        })
+        .build()
+        .unwrap();
+    for round in 0..3 {
+        for i in 0..50 {
+            cache.refresh(&i, &"x".repeat(10 + round));
+        }
+    }
+    cache.run_pending_tasks();
+    assert!(
+        cache.weighted_size() <= 100,
+        "weighs {}",
+        cache.weighted_size()
+    );
+}
+
+#[test]
 fn entries_that_arrive_old_keep_their_age() {
     let clock = ManualClock::new();
     let cache = cache(&clock);
@@ -172,6 +287,20 @@ fn builder_rejects_useless_configs() {
     only_stale.insert(1, 1);
     assert!(only_stale.fresh(&1).is_none());
     assert!(only_stale.stale_if_error(&1).is_some());
+}
+
+#[test]
+fn windows_longer_than_moka_can_time_still_build() {
+    let clock = ManualClock::new();
+    let cache = ResponseCache::<u32, u32>::builder()
+        .fresh_for(Duration::MAX)
+        .stale_if_error(Duration::MAX)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    cache.insert(1, 1);
+    clock.advance(Duration::from_secs(1 << 40));
+    assert!(cache.fresh(&1).is_some());
 }
 
 #[test]

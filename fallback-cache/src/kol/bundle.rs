@@ -76,11 +76,19 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         self
     }
 
-    /// Remembers a live match response as last-good, and its KOLs' scores.
+    /// Remembers a live match response as last-good, and its KOLs' scores,
+    /// all at age zero. Called after every live success, so the unchanged
+    /// case is cheap: a response giving the same answer as the cached one
+    /// ([`MatchResponse::same_answer`]) and scores equal to the known ones
+    /// only renew their times in place ([`ResponseCache::refresh_by`]);
+    /// only a new or changed answer is copied.
     pub fn record_match(&self, request: &M::Request, response: &M) {
-        self.matches.insert(request.cache_key(), response.clone());
+        self.matches
+            .refresh_by(&request.cache_key(), response, |cached, live| {
+                live.same_answer(cached)
+            });
         for (kol_id, score) in response.kol_scores() {
-            self.scores.record(&kol_id, score);
+            self.scores.record(kol_id, score);
         }
     }
 
@@ -161,8 +169,8 @@ where
         let report = self.matches.load(path)?;
         for (_, hit) in self.matches.entries() {
             for (kol_id, score) in hit.value.kol_scores() {
-                if self.scores.score(&kol_id).is_none() {
-                    self.scores.record_with_age(&kol_id, score, hit.age);
+                if self.scores.score(kol_id).is_none() {
+                    self.scores.record_with_age(kol_id, score, hit.age);
                 }
             }
         }

@@ -2,7 +2,9 @@
 //! three small traits the client implements.
 //!
 //! * [`MatchResponse`] (on `MatchKolsResponse`): build an empty response,
-//!   stamp provenance into `meta.algorithm_used`, list each match's score.
+//!   stamp provenance into `meta.algorithm_used`, list each match's score
+//!   (borrowed); tell an unchanged answer (`PartialEq`, or
+//!   [`MatchResponse::same_answer`] to ignore per-call fields).
 //! * [`BudgetRequest`] (on `OptimizeBudgetRequest`) and [`BudgetResponse`]
 //!   (on `OptimizeBudgetResponse`): read the budget and KOL ids, build a
 //!   response from a [`BudgetPlan`].
@@ -24,7 +26,7 @@ use crate::budget::BudgetPlan;
 use crate::{CacheKey, Provenance};
 
 /// A KOL match response, as the client models it.
-pub trait MatchResponse: Clone + Send + Sync + 'static {
+pub trait MatchResponse: Clone + PartialEq + Send + Sync + 'static {
     /// Its request type, with a canonical cache key.
     type Request: CacheKey + Send + Sync;
 
@@ -36,8 +38,21 @@ pub trait MatchResponse: Clone + Send + Sync + 'static {
     fn mark(&mut self, provenance: &Provenance);
 
     /// Each match's KOL id and score, remembered as last known scores for
-    /// budget fallbacks.
-    fn kol_scores(&self) -> Vec<(String, f64)>;
+    /// budget fallbacks. Borrowed, so recording them allocates nothing for
+    /// KOLs already known.
+    fn kol_scores(&self) -> impl Iterator<Item = (&str, f64)>;
+
+    /// Whether this live response gives the same answer as `cached`, so
+    /// that recording it only renews the cached entry's age, without a copy
+    /// ([`ResponseCache::refresh_by`](crate::ResponseCache::refresh_by)).
+    ///
+    /// Defaults to `==`. Override it to ignore fields that describe the
+    /// call rather than the answer, such as a processing time that differs
+    /// on every call (otherwise every live success copies the response
+    /// anew); the cache then keeps those fields from the earlier call.
+    fn same_answer(&self, cached: &Self) -> bool {
+        self == cached
+    }
 }
 
 /// A budget request, as the client models it.

@@ -35,9 +35,14 @@ impl ScoreBook {
             .map(Self::new)
     }
 
-    /// Remembers `score` for `kol_id` (non-finite scores are ignored).
+    /// Remembers `score` for `kol_id` at age zero (non-finite scores are
+    /// ignored). A KOL whose known score is unchanged only has its time
+    /// renewed in place, without allocating ([`ResponseCache::refresh`]);
+    /// a new KOL or a changed score is stored anew.
     pub fn record(&self, kol_id: &str, score: f64) {
-        self.record_with_age(kol_id, score, Duration::ZERO);
+        if score.is_finite() {
+            self.scores.refresh(kol_id, &score);
+        }
     }
 
     /// Remembers a score that is already `age` old.

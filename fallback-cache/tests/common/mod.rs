@@ -119,11 +119,8 @@ impl MatchResponse for MatchResponseModel {
         self.meta.algorithm_used = provenance.label().to_owned();
     }
 
-    fn kol_scores(&self) -> Vec<(String, f64)> {
-        self.matches
-            .iter()
-            .map(|m| (m.kol_id.clone(), m.score))
-            .collect()
+    fn kol_scores(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.matches.iter().map(|m| (m.kol_id.as_str(), m.score))
     }
 }
 

@@ -1,5 +1,7 @@
 //! This client's models, as the `fallback-cache` crate sees them.
 
+use std::borrow::Cow;
+
 use fallback_cache::budget::BudgetPlan;
 use fallback_cache::kol::{BudgetRequest, BudgetResponse, MatchResponse};
 use fallback_cache::{CacheKey, CanonicalKey, KeyBuilder, Provenance, kind};
@@ -18,7 +20,7 @@ impl CacheKey for MatchKolsRequest {
         let categories = self
             .categories
             .iter()
-            .map(|c| c.trim().to_lowercase())
+            .map(|c| fold_category(c))
             .filter(|c| !c.is_empty());
         KeyBuilder::new("match-kols")
             .text("campaign_id", &self.campaign_id)
@@ -36,6 +38,21 @@ impl CacheKey for MatchKolsRequest {
             .float("budget", self.budget)
             .uint("limit", u64::from(self.limit))
             .finish()
+    }
+}
+
+/// A category as the backend compares it: trimmed and lower-cased.
+/// Borrowed when it already is, as it almost always is, so building the
+/// key allocates nothing per category.
+fn fold_category(category: &str) -> Cow<'_, str> {
+    let trimmed = category.trim();
+    if trimmed
+        .bytes()
+        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+    {
+        Cow::Owned(trimmed.to_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
     }
 }
 
@@ -58,11 +75,29 @@ impl MatchResponse for MatchKolsResponse {
         provenance.label().clone_into(&mut self.meta.algorithm_used);
     }
 
-    fn kol_scores(&self) -> Vec<(String, f64)> {
-        self.matches
-            .iter()
-            .map(|m| (m.kol_id.clone(), m.score))
-            .collect()
+    fn kol_scores(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.matches.iter().map(|m| (m.kol_id.as_str(), m.score))
+    }
+
+    /// The backend times every call, so `processing_time_ms` differs even
+    /// when the answer does not: it is left out, or every live success
+    /// would copy the response into the cache anew. Every other field
+    /// counts; destructured so that a new field cannot be missed.
+    fn same_answer(&self, cached: &Self) -> bool {
+        let Self {
+            matches,
+            total_candidates,
+            meta:
+                MatchMeta {
+                    algorithm_used,
+                    confidence,
+                    processing_time_ms: _,
+                },
+        } = self;
+        *matches == cached.matches
+            && *total_candidates == cached.total_candidates
+            && *algorithm_used == cached.meta.algorithm_used
+            && *confidence == cached.meta.confidence
     }
 }
 
@@ -105,5 +140,87 @@ impl BudgetResponse for OptimizeBudgetResponse {
                 confidence: BudgetPlan::CONFIDENCE,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use circuit_core::ManualClock;
+    use fallback_cache::budget::Ratio;
+    use fallback_cache::{CacheKey, ResponseCache};
+
+    use super::*;
+    use crate::{ClientFallbacks, KolMatch};
+
+    fn response(processing_time_ms: f64) -> MatchKolsResponse {
+        MatchKolsResponse {
+            matches: vec![KolMatch {
+                kol_id: "kol-1".into(),
+                name: "Ada".into(),
+                platform: Platform::Tiktok,
+                followers: 12_000,
+                engagement_rate: 0.04,
+                categories: vec!["tech".into()],
+                score: 0.8,
+                estimated_cost: 300.0,
+            }],
+            total_candidates: 7,
+            meta: MatchMeta {
+                algorithm_used: "hybrid".into(),
+                confidence: 0.9,
+                processing_time_ms,
+            },
+        }
+    }
+
+    #[test]
+    fn the_same_answer_ignores_only_the_processing_time() {
+        let cached = response(1.5);
+        assert!(response(2.25).same_answer(&cached));
+        let mut other = response(1.5);
+        other.matches[0].score = 0.7;
+        assert!(!other.same_answer(&cached));
+        let mut other = response(1.5);
+        other.total_candidates = 8;
+        assert!(!other.same_answer(&cached));
+        let mut other = response(1.5);
+        other.meta.algorithm_used = "rules".into();
+        assert!(!other.same_answer(&cached));
+        let mut other = response(1.5);
+        other.meta.confidence = 0.5;
+        assert!(!other.same_answer(&cached));
+    }
+
+    #[test]
+    fn a_live_success_with_the_same_answer_renews_the_cached_one() {
+        let clock = ManualClock::new();
+        let cache = ResponseCache::builder()
+            .clock(Arc::new(clock.clone()))
+            .build()
+            .unwrap();
+        let fallbacks = ClientFallbacks::new(cache, Ratio::DEFAULT).unwrap();
+        let request = MatchKolsRequest::new("c-1", ["tech"], 1_000.0);
+        fallbacks.record_match(&request, &response(1.5));
+        clock.advance(Duration::from_secs(90));
+        fallbacks.record_match(&request, &response(2.25));
+        let hit = fallbacks.match_cache().fresh(&request.cache_key()).unwrap();
+        assert_eq!(hit.age, Duration::ZERO);
+        assert_eq!(hit.value.meta.processing_time_ms, 1.5, "kept, not copied");
+    }
+
+    #[test]
+    fn categories_are_folded_before_keying() {
+        let key = |categories: &[&str]| {
+            MatchKolsRequest::new("c-1", categories.iter().copied(), 1_000.0).cache_key()
+        };
+        assert_eq!(
+            key(&["tech", "beauty"]),
+            key(&[" Beauty", "TECH ", "tech", ""])
+        );
+        assert_eq!(key(&["été"]), key(&["ÉTÉ"]));
+        assert_ne!(key(&["tech"]), key(&["tech", "beauty"]));
     }
 }
