@@ -38,7 +38,7 @@ const fn slot(outcome: Outcome) -> usize {
 /// looking it up on every call would cost a lock or a hash.
 ///
 /// Cost per call: two relaxed atomic additions, no lock, no allocation.
-/// Each outcome's histogram (about 7 KB) is allocated the first time that
+/// Each outcome's histogram (about 13 KB) is allocated the first time that
 /// outcome occurs, so a breaker that never sees a timeout never pays for
 /// its histogram.
 ///
