@@ -93,8 +93,14 @@ impl Ring {
     }
 
     /// The window's counts at `now`, given the counters now.
+    ///
+    /// An outcome dated by a handed-in latency may lie a little ahead of the
+    /// clock and have advanced the ring past `now`'s bucket; the window then
+    /// ends at that latest bucket, so the slots it needs are the ones the
+    /// ring filled.
     pub(crate) fn window(&self, now: u64, counts: Cumulative) -> Cumulative {
-        let oldest = (self.bucket_of(now) + 1).saturating_sub(BUCKETS);
+        let newest = self.bucket_of(now).max(self.current);
+        let oldest = (newest + 1).saturating_sub(BUCKETS);
         if self.current < oldest {
             // Every counted call fell in a bucket that has left the window.
             return Cumulative::default();
@@ -157,6 +163,20 @@ mod tests {
         ring.advance(7 * SEC, c(1, 4));
         assert_eq!(ring.window(7 * SEC, c(1, 5)), c(1, 1));
         assert_eq!(ring.window(65 * SEC, c(1, 5)), c(0, 1));
+    }
+
+    #[test]
+    fn an_outcome_dated_ahead_of_the_clock_keeps_the_window_consistent() {
+        let mut ring = Ring::new(60 * SEC, 0, c(0, 0));
+        ring.advance(6 * SEC, c(0, 2));
+        // Calls in buckets 1..: the ring is at bucket 1 when the clock
+        // reads 65.9 s (bucket 10) ... then a handed-in latency dates an
+        // outcome at 66.1 s, bucket 11, which reuses bucket 1's slot.
+        ring.advance(65 * SEC, c(0, 3));
+        ring.advance(66 * SEC + SEC / 10, c(1, 3));
+        // Asked at 65.9 s the window must not read a slot of the wrong
+        // bucket: it ends at bucket 11 (buckets 2..=11).
+        assert_eq!(ring.window(65 * SEC + 9 * SEC / 10, c(1, 4)), c(1, 1));
     }
 
     #[test]

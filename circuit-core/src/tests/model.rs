@@ -17,6 +17,9 @@ enum Op {
     Advance(u64),
     Acquire,
     Record(usize, Outcome),
+    /// Records with a handed-in latency (ms), which dates the outcome at
+    /// acquire time + latency, possibly ahead of the clock.
+    RecordAfter(usize, Outcome, u64),
     Reset,
     ForceOpen,
     ForceClosed,
@@ -33,6 +36,8 @@ fn op() -> impl Strategy<Value = Op> {
             1 => Just(Outcome::Ignored),
             1 => Just(Outcome::Cancelled),
         ]).prop_map(|(i, o)| Op::Record(i, o)),
+        2 => (any::<usize>(), prop_oneof![Just(Outcome::Success), Just(Outcome::Failure), Just(Outcome::Ignored)], 0u64..3_000)
+            .prop_map(|(i, o, ms)| Op::RecordAfter(i, o, ms)),
         1 => Just(Op::Reset),
         1 => Just(Op::ForceOpen),
         1 => Just(Op::ForceClosed),
@@ -74,7 +79,9 @@ fn config() -> impl Strategy<Value = Config> {
 
 #[derive(Debug, Clone, Copy)]
 struct Call {
-    at: u64,
+    /// The bucket it counts in: its own, or the ring's latest if it was
+    /// dated behind that (the ring never goes back).
+    bucket: u64,
     failed: bool,
     slow: bool,
 }
@@ -104,6 +111,8 @@ struct Model {
     state: State,
     epoch: u64,
     calls: Vec<Call>,
+    /// The latest bucket any counted outcome (or reset) was dated in.
+    latest: u64,
     consecutive: u32,
     trips: u32,
     backoff: u64,
@@ -124,6 +133,7 @@ impl Model {
             state: State::Closed,
             epoch: 0,
             calls: Vec::new(),
+            latest: 0,
             consecutive: 0,
             trips: 0,
             backoff: 0,
@@ -143,14 +153,21 @@ impl Model {
 
     /// `(calls, failures, slow)` in the window now.
     fn window(&self) -> (u64, u64, u64) {
-        let oldest = (self.now / BUCKET + 1).saturating_sub(10);
-        let live = self.calls.iter().filter(|c| c.at / BUCKET >= oldest);
+        let newest = (self.now / BUCKET).max(self.latest);
+        let oldest = (newest + 1).saturating_sub(10);
+        let live = self.calls.iter().filter(|c| c.bucket >= oldest);
         live.fold((0, 0, 0), |(n, f, s), c| {
             (n + 1, f + u64::from(c.failed), s + u64::from(c.slow))
         })
     }
 
     fn go(&mut self, to: State) {
+        self.go_at(to, self.now);
+    }
+
+    /// A transition caused by an outcome dated `at` (which a handed-in
+    /// latency may put ahead of the clock).
+    fn go_at(&mut self, to: State, at: u64) {
         self.epoch += 1;
         self.probes.clear();
         match to {
@@ -161,8 +178,7 @@ impl Model {
                 } else {
                     ((100 * MS) << (self.trips - 2).min(20)).min(1000 * MS)
                 };
-                self.open_until =
-                    self.now + Self::nanos(self.config.recovery_timeout) + self.backoff;
+                self.open_until = at + Self::nanos(self.config.recovery_timeout) + self.backoff;
                 self.open_count += 1;
             }
             State::HalfOpen => {
@@ -171,6 +187,7 @@ impl Model {
             }
             State::Closed => {
                 self.calls.clear();
+                self.latest = self.latest.max(at / BUCKET);
                 self.consecutive = 0;
                 self.trips = 0;
                 self.backoff = 0;
@@ -244,12 +261,15 @@ impl Model {
         t.slow += u64::from(slow);
     }
 
-    fn record(&mut self, permit: ModelPermit, outcome: Outcome) {
+    /// `latency`: handed in (ns), else measured on the clock.
+    fn record(&mut self, permit: ModelPermit, outcome: Outcome, latency: Option<u64>) {
+        let latency = latency.unwrap_or(self.now - permit.start);
+        let at = permit.start + latency;
         let judged = matches!(
             outcome,
             Outcome::Success | Outcome::Failure | Outcome::Timeout
         );
-        let slow = judged && self.now - permit.start > Self::nanos(self.config.slow_call_threshold);
+        let slow = judged && latency > Self::nanos(self.config.slow_call_threshold);
         self.count(outcome, slow);
         let current = permit.epoch == self.epoch;
         if let Some(ticket) = permit.probe {
@@ -262,9 +282,10 @@ impl Model {
                 return;
             };
             self.probes.swap_remove(i);
+            self.latest = self.latest.max(at / BUCKET);
             if judged {
                 self.calls.push(Call {
-                    at: self.now,
+                    bucket: self.latest,
                     failed: outcome != Outcome::Success,
                     slow,
                 });
@@ -274,12 +295,12 @@ impl Model {
                     self.consecutive = 0;
                     self.probe_successes += 1;
                     if self.probe_successes >= self.config.max_requests {
-                        self.go(State::Closed);
+                        self.go_at(State::Closed, at);
                     }
                 }
                 Outcome::Failure | Outcome::Timeout => {
                     self.consecutive += 1;
-                    self.go(State::Open);
+                    self.go_at(State::Open, at);
                 }
                 Outcome::Ignored | Outcome::Cancelled => {}
             }
@@ -289,14 +310,15 @@ impl Model {
             return;
         }
         let failed = outcome != Outcome::Success;
+        self.latest = self.latest.max(at / BUCKET);
         self.calls.push(Call {
-            at: self.now,
+            bucket: self.latest,
             failed,
             slow,
         });
         self.consecutive = if failed { self.consecutive + 1 } else { 0 };
         if self.state == State::Closed && (failed || slow) && self.should_trip() {
-            self.go(State::Open);
+            self.go_at(State::Open, at);
         }
     }
 
@@ -386,9 +408,15 @@ proptest! {
                 Op::Record(i, outcome) if !held.is_empty() => {
                     let (permit, expected) = held.swap_remove(i % held.len());
                     permit.record(outcome);
-                    model.record(expected, outcome);
+                    model.record(expected, outcome, None);
                 }
-                Op::Record(..) => {}
+                Op::RecordAfter(i, outcome, ms) if !held.is_empty() => {
+                    let (mut permit, expected) = held.swap_remove(i % held.len());
+                    permit.set_latency(Duration::from_millis(ms));
+                    permit.record(outcome);
+                    model.record(expected, outcome, Some(ms * MS));
+                }
+                Op::Record(..) | Op::RecordAfter(..) => {}
                 Op::Reset => {
                     cb.reset();
                     model.manual(State::Closed);

@@ -757,3 +757,27 @@ impl CircuitBreaker {
 }
 
 use std::future::Future as _;
+
+#[test]
+fn handed_in_latencies_may_date_outcomes_ahead_of_the_clock() {
+    let (cb, clock) = breaker(Config {
+        max_failures: 100,
+        min_requests: 2,
+        ..Config::default()
+    });
+    // 5.9 s into a 6 s bucket (more than a window after the start), a call
+    // that took 200 ms lands in the next bucket while the clock still
+    // reads this one; that bucket's ring slot is the window's oldest.
+    clock.advance(Duration::from_millis(65_900));
+    let mut permit = cb.try_acquire().unwrap();
+    permit.set_latency(Duration::from_millis(200));
+    permit.record_failure();
+    fail(&cb, 1);
+    let m = cb.metrics();
+    assert_eq!((m.window.calls, m.window.failures), (2, 2));
+    assert_eq!(
+        cb.state(),
+        State::Open,
+        "2 of 2 failed: the rate trigger fires"
+    );
+}
