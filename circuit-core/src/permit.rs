@@ -100,37 +100,44 @@ impl<'a> Permit<'a> {
     /// manual clock that has not moved, that date lies in
     /// the clock's future, so e.g. an open period started by this outcome
     /// ends `latency` later than one started at the clock's now.
+    #[inline]
     pub fn set_latency(&mut self, latency: Duration) {
         self.latency = duration_to_nanos(latency).min(NO_LATENCY - 1);
     }
 
     /// A hint from the backend (e.g. HTTP `Retry-After`): if this call's
     /// failure opens the breaker, it stays open at least this long.
+    #[inline]
     pub fn set_retry_after(&mut self, retry_after: Duration) {
         self.retry_after = duration_to_nanos(retry_after);
     }
 
     /// Whether this permit is a half-open probe.
+    #[inline]
     pub fn is_probe(&self) -> bool {
         self.probe != NO_PROBE
     }
 
     /// The call succeeded.
+    #[inline]
     pub fn record_success(self) {
         self.record(Outcome::Success);
     }
 
     /// The call failed.
+    #[inline]
     pub fn record_failure(self) {
         self.record(Outcome::Failure);
     }
 
     /// The call timed out (a failure that is also counted as a timeout).
+    #[inline]
     pub fn record_timeout(self) {
         self.record(Outcome::Timeout);
     }
 
     /// The call's outcome says nothing about the backend's health.
+    #[inline]
     pub fn record_ignored(self) {
         self.record(Outcome::Ignored);
     }
