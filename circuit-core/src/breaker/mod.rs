@@ -11,17 +11,22 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::backoff::{Backoff, ExponentialBackoff};
-use crate::clock::{BreakerClock, Clock, duration_to_nanos};
+use crate::backoff::Backoff;
+use crate::clock::BreakerClock;
 use crate::counters::{Stripe, StripedCounters, Totals};
 use crate::listener::{EventListener, StateChange, TransitionReason, TransitionRecord};
-use crate::metrics::{Metrics, WindowMetrics};
 use crate::permit::{NO_PROBE, Outcome, Permit};
-use crate::policy::{DefaultTripPolicy, TripPolicy, WindowSnapshot, ratio};
+use crate::policy::{DefaultTripPolicy, TripPolicy, WindowSnapshot};
 use crate::state::{Packed, State};
 use crate::sync::{AtomicU32, AtomicU64, Mutex, Ordering, lock};
 use crate::window::{Cumulative, Ring};
-use crate::{Config, ConfigError, Rejected};
+use crate::{Config, Rejected};
+
+mod builder;
+mod snapshot;
+mod transition;
+
+pub use builder::Builder;
 
 /// Transitions kept by [`CircuitBreaker::transitions`].
 pub const HISTORY_CAPACITY: usize = 64;
@@ -98,26 +103,6 @@ impl Events {
 }
 
 impl CircuitBreaker {
-    /// Starts building a breaker named `name`.
-    pub fn builder(name: impl Into<String>) -> Builder {
-        Builder {
-            name: name.into(),
-            config: Config::default(),
-            clock: None,
-            listeners: Vec::new(),
-            policy: None,
-            backoff: None,
-        }
-    }
-
-    /// A breaker with this config, the system clock and no listener.
-    ///
-    /// # Errors
-    /// [`ConfigError`] if the config breaks a rule.
-    pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConfigError> {
-        Self::builder(name).config(config).build()
-    }
-
     /// The breaker's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -463,219 +448,6 @@ impl CircuitBreaker {
     fn lifetime(&self) -> Totals {
         self.counters.totals().plus(&self.off_window.totals())
     }
-
-    /// Moves to `to`, doing what entering it means; returns the new word.
-    /// `retry_after` (ns, 0 = none) lengthens an open period.
-    #[allow(clippy::too_many_arguments)]
-    fn transition(
-        &self,
-        cold: &mut Cold,
-        from: Packed,
-        to: State,
-        reason: TransitionReason,
-        now: u64,
-        retry_after: u64,
-        events: &mut Events,
-    ) -> Packed {
-        let window = self.window_snapshot(cold, now);
-        let mut open_for = None;
-        match to {
-            State::Open => {
-                cold.trips = cold.trips.saturating_add(1);
-                let backoff = match &self.backoff {
-                    Some(custom) => custom.backoff(cold.trips),
-                    None => ExponentialBackoff {
-                        base: self.config.base_backoff,
-                        max: self.config.max_backoff,
-                    }
-                    .backoff(cold.trips),
-                };
-                let period = self
-                    .recovery_nanos
-                    .saturating_add(duration_to_nanos(backoff))
-                    .max(retry_after);
-                self.open_until
-                    .store(now.saturating_add(period), Ordering::Release);
-                cold.current_backoff = backoff;
-                cold.open_count += 1;
-                open_for = Some(Duration::from_nanos(period));
-            }
-            State::HalfOpen => {
-                if cold.probes.capacity() == 0 {
-                    cold.probes.reserve_exact(self.config.max_requests as usize);
-                }
-                cold.probe_successes = 0;
-                cold.recovery_attempts += 1;
-            }
-            State::Closed => {
-                cold.ring.reset(now, self.cumulative());
-                self.bucket_end
-                    .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
-                self.consecutive_failures.store(0, Ordering::Relaxed);
-                self.success_base
-                    .store(self.counters.totals().successes, Ordering::Relaxed);
-                cold.trips = 0;
-                cold.current_backoff = Duration::ZERO;
-            }
-            State::ForcedOpen | State::ForcedClosed => {}
-        }
-        cold.probes.clear();
-        let next = from.next(to);
-        self.state.store(next.0, Ordering::Release);
-        if from.state() != to {
-            let wall_time = self.clock.wall_now();
-            cold.last_change = wall_time;
-            let at = Duration::from_nanos(now);
-            if cold.history.len() == HISTORY_CAPACITY {
-                cold.history.pop_front();
-            }
-            cold.history.push_back(TransitionRecord {
-                at,
-                wall_time,
-                from: from.state(),
-                to,
-                reason: reason.clone(),
-            });
-            let life = self.lifetime();
-            events.push(StateChange {
-                from: from.state(),
-                to,
-                reason,
-                at,
-                wall_time,
-                window,
-                total_failures: life.failures,
-                success_rate: success_rate(&life),
-                open_for,
-            });
-        }
-        next
-    }
-
-    fn manual(&self, to: State, reason: TransitionReason) {
-        let mut events = Events {
-            reset: reason == TransitionReason::Reset,
-            ..Events::default()
-        };
-        {
-            let mut cold = lock(&self.cold);
-            let now = self.clock.now_nanos();
-            let word = self.load();
-            if to == State::Closed || word.state() != to {
-                self.transition(&mut cold, word, to, reason, now, 0, &mut events);
-            }
-        }
-        self.emit(events);
-    }
-
-    /// Back to CLOSED with a fresh window, no backoff and no consecutive
-    /// trips. Calls in flight become stale.
-    pub fn reset(&self) {
-        self.manual(State::Closed, TransitionReason::Reset);
-    }
-
-    /// Holds the breaker open: every call is rejected until [`reset`] or
-    /// [`force_closed`]; it never goes HALF_OPEN by itself.
-    ///
-    /// [`reset`]: Self::reset
-    /// [`force_closed`]: Self::force_closed
-    pub fn force_open(&self) {
-        self.manual(State::ForcedOpen, TransitionReason::ForcedOpen);
-    }
-
-    /// Holds the breaker closed: every call is admitted and counted, and it
-    /// never trips, until [`reset`](Self::reset) or
-    /// [`force_open`](Self::force_open).
-    pub fn force_closed(&self) {
-        self.manual(State::ForcedClosed, TransitionReason::ForcedClosed);
-    }
-
-    /// A snapshot of the breaker's counters and state.
-    pub fn metrics(&self) -> Metrics {
-        let cold = lock(&self.cold);
-        let now = self.clock.now_nanos();
-        let word = self.load();
-        let life = self.lifetime();
-        let window = self.window_snapshot(&cold, now);
-        let consecutive_successes = if word.state() == State::HalfOpen {
-            cold.probe_successes
-        } else {
-            let run = self
-                .counters
-                .totals()
-                .successes
-                .saturating_sub(self.success_base.load(Ordering::Relaxed));
-            u32::try_from(run).unwrap_or(u32::MAX)
-        };
-        let retry_after = (word.state() == State::Open).then(|| {
-            Duration::from_nanos(self.open_until.load(Ordering::Acquire).saturating_sub(now))
-        });
-        Metrics {
-            name: self.name.to_string(),
-            state: word.state(),
-            total_requests: life.successes + life.failures + life.ignored + life.cancelled,
-            total_successes: life.successes,
-            total_failures: life.failures,
-            success_rate: success_rate(&life),
-            failure_rate: ratio(life.failures, life.successes + life.failures),
-            consecutive_failures: window.consecutive_failures,
-            consecutive_successes,
-            circuit_open_count: cold.open_count,
-            timeout_count: life.timeouts,
-            last_state_change: cold.last_change,
-            current_backoff: cold.current_backoff,
-            total_rejected: life.rejected,
-            total_slow: life.slow,
-            total_cancelled: life.cancelled,
-            total_ignored: life.ignored,
-            recovery_attempts: cold.recovery_attempts,
-            consecutive_trips: cold.trips,
-            retry_after,
-            window: WindowMetrics {
-                calls: window.calls,
-                failures: window.failures,
-                slow_calls: window.slow_calls,
-                failure_rate: window.failure_rate(),
-                slow_call_rate: window.slow_call_rate(),
-            },
-        }
-    }
-
-    /// The last [`HISTORY_CAPACITY`] transitions, oldest first.
-    pub fn transitions(&self) -> Vec<TransitionRecord> {
-        lock(&self.cold).history.iter().cloned().collect()
-    }
-
-    fn emit(&self, events: Events) {
-        for change in events.changes.iter().flatten() {
-            #[cfg(feature = "tracing")]
-            tracing::warn!(
-                breaker = %self.name,
-                from_state = %change.from,
-                to_state = %change.to,
-                total_failures = change.total_failures,
-                success_rate = change.success_rate,
-                reason = %change.reason,
-                "Circuit breaker state changed"
-            );
-            for listener in &self.listeners {
-                listener.on_state_change(&self.name, change);
-            }
-        }
-        if events.reset {
-            for listener in &self.listeners {
-                listener.on_reset(&self.name);
-            }
-        }
-    }
-}
-
-fn success_rate(t: &Totals) -> f64 {
-    if t.successes + t.failures == 0 {
-        1.0
-    } else {
-        ratio(t.successes, t.successes + t.failures)
-    }
 }
 
 impl fmt::Debug for CircuitBreaker {
@@ -685,114 +457,5 @@ impl fmt::Debug for CircuitBreaker {
             .field("state", &self.state())
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-/// Builds a [`CircuitBreaker`]; see [`CircuitBreaker::builder`].
-#[must_use]
-pub struct Builder {
-    name: String,
-    config: Config,
-    clock: Option<Arc<dyn Clock>>,
-    listeners: Vec<Arc<dyn EventListener>>,
-    policy: Option<Arc<dyn TripPolicy>>,
-    backoff: Option<Arc<dyn Backoff>>,
-}
-
-impl Builder {
-    /// The configuration (default: [`Config::default`]).
-    pub fn config(mut self, config: Config) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// The clock (default: [`SystemClock`](crate::SystemClock)).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
-        self
-    }
-
-    /// Adds an event listener; call again to add more (all are called, in
-    /// order).
-    pub fn listener(mut self, listener: impl EventListener + 'static) -> Self {
-        self.listeners.push(Arc::new(listener));
-        self
-    }
-
-    /// Replaces the trip decision (default: [`DefaultTripPolicy`]).
-    pub fn trip_policy(mut self, policy: impl TripPolicy + 'static) -> Self {
-        self.policy = Some(Arc::new(policy));
-        self
-    }
-
-    /// Replaces the backoff (default: [`ExponentialBackoff`] from the
-    /// config's `base_backoff` and `max_backoff`).
-    pub fn backoff(mut self, backoff: impl Backoff + 'static) -> Self {
-        self.backoff = Some(Arc::new(backoff));
-        self
-    }
-
-    /// Validates the config and builds the breaker.
-    ///
-    /// # Errors
-    /// [`ConfigError`] naming the first field that breaks a rule.
-    pub fn build(self) -> Result<CircuitBreaker, ConfigError> {
-        self.config.validate()?;
-        let clock = match self.clock {
-            Some(clock) => BreakerClock::Custom(clock),
-            None => BreakerClock::System,
-        };
-        let now = clock.now_nanos();
-        let ring = Ring::new(
-            duration_to_nanos(self.config.monitor_window),
-            now,
-            Cumulative::default(),
-        );
-        let bucket_end = ring.current_bucket_end();
-        let cold = Cold {
-            ring,
-            trips: 0,
-            current_backoff: Duration::ZERO,
-            // Sized on the first HALF_OPEN: most breakers never get there.
-            probes: Vec::new(),
-            probe_successes: 0,
-            next_ticket: NO_PROBE + 1,
-            history: VecDeque::new(),
-            last_change: clock.wall_now(),
-            open_count: 0,
-            recovery_attempts: 0,
-        };
-        Ok(CircuitBreaker {
-            name: self.name.into_boxed_str(),
-            slow_nanos: duration_to_nanos(self.config.slow_call_threshold),
-            probe_timeout_nanos: duration_to_nanos(self.config.half_open_probe_timeout),
-            recovery_nanos: duration_to_nanos(self.config.recovery_timeout),
-            config: self.config,
-            state: AtomicU64::new(Packed::new(State::Closed, 0).0),
-            open_until: AtomicU64::new(0),
-            bucket_end: AtomicU64::new(bucket_end),
-            consecutive_failures: AtomicU32::new(0),
-            success_base: AtomicU64::new(0),
-            counters: StripedCounters::default(),
-            off_window: Stripe::default(),
-            cold: Mutex::new(cold),
-            clock,
-            policy: self.policy,
-            backoff: self.backoff,
-            listeners: self.listeners.into_boxed_slice(),
-        })
-    }
-}
-
-impl fmt::Debug for Builder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("name", &self.name)
-            .field("config", &self.config)
-            .field("clock", &self.clock)
-            .field("listeners", &self.listeners.len())
-            .field("policy", &self.policy)
-            .field("backoff", &self.backoff)
-            .finish()
     }
 }
