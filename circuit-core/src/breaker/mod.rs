@@ -300,6 +300,11 @@ impl CircuitBreaker {
     }
 
     fn advance_ring(&self, cold: &mut Cold, now: u64) {
+        // Still in the current bucket: nothing to start, and no need to sum
+        // the stripes.
+        if now < self.bucket_end.load(Ordering::Relaxed) {
+            return;
+        }
         cold.ring.advance(now, self.cumulative());
         self.bucket_end
             .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
@@ -326,13 +331,16 @@ impl CircuitBreaker {
             }
             self.advance_ring(&mut cold, now);
             self.counters.local().record(outcome, slow);
+            // One sum of the stripes serves the success run and the window.
+            let counts = self.cumulative();
             if outcome == Outcome::Success {
                 self.consecutive_failures.store(0, Ordering::Relaxed);
             } else {
-                self.note_failure();
+                self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
+                self.success_base.store(counts.successes, Ordering::Relaxed);
             }
             if word.state() == State::Closed {
-                let window = self.window_snapshot(&cold, now);
+                let window = self.window_at(&cold, now, counts);
                 let policy: &dyn TripPolicy = self.policy.as_deref().unwrap_or(&DefaultTripPolicy);
                 if let Some(reason) = policy.should_trip(&window, &self.config) {
                     let retry_after = retry_after.unwrap_or(0);
@@ -436,7 +444,12 @@ impl CircuitBreaker {
     }
 
     fn window_snapshot(&self, cold: &Cold, now: u64) -> WindowSnapshot {
-        let w = cold.ring.window(now, self.cumulative());
+        self.window_at(cold, now, self.cumulative())
+    }
+
+    /// The window at `now`, given the counters' current sum.
+    fn window_at(&self, cold: &Cold, now: u64, counts: Cumulative) -> WindowSnapshot {
+        let w = cold.ring.window(now, counts);
         WindowSnapshot {
             calls: w.successes + w.failures,
             failures: w.failures,
