@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-pub(crate) use ours::{Ours, OursHandedIn, OursWithLatency};
+pub(crate) use ours::{Ours, OursHandedIn};
 
 /// The open period of the breakers measured in the open state.
 pub(crate) const OPEN_FOR: std::time::Duration = std::time::Duration::from_secs(300);
@@ -106,8 +106,8 @@ pub(crate) trait Visit {
 
 /// Every subject, ours first.
 pub(crate) fn visit_all(v: &mut impl Visit) {
-    v.visit(&Ours);
-    v.visit(&OursWithLatency);
+    v.visit(&Ours::PLAIN);
+    v.visit(&Ours::WITH_LATENCY);
     v.visit(&OursHandedIn);
     v.visit(&failsafe::Default);
     v.visit(&failsafe::Consecutive);

@@ -10,13 +10,23 @@ use circuit_metrics::LatencyRecorder;
 use super::{Cycling, Id, OPEN_FOR, Role, Subject};
 use crate::error::Error;
 
-/// `circuit-core`, default config (every trigger on, slow calls counted).
+/// `circuit-core`, default config (every trigger on, slow calls counted),
+/// with or without `circuit_metrics::LatencyRecorder` attached.
 #[derive(Debug)]
-pub(crate) struct Ours;
+pub(crate) struct Ours {
+    latency_listener: bool,
+}
 
-/// The same with `circuit_metrics::LatencyRecorder` attached.
-#[derive(Debug)]
-pub(crate) struct OursWithLatency;
+impl Ours {
+    /// The breaker alone.
+    pub(crate) const PLAIN: Self = Self {
+        latency_listener: false,
+    };
+    /// With the latency listener.
+    pub(crate) const WITH_LATENCY: Self = Self {
+        latency_listener: true,
+    };
+}
 
 /// Default config, the caller handing in the latency it measured (as
 /// fastapi-client does): the breaker reads its clock once per call, not
@@ -76,15 +86,20 @@ impl Subject for Ours {
     type Breaker = Arc<CircuitBreaker>;
 
     fn id(&self) -> Id {
-        Id::new("circuit-core", "default", Role::Ours)
+        let variant = if self.latency_listener {
+            "default + latency listener"
+        } else {
+            "default"
+        };
+        Id::new("circuit-core", variant, Role::Ours)
     }
 
     fn closed(&self) -> Result<Self::Breaker, Error> {
-        build("bench", Config::default(), false)
+        build("bench", Config::default(), self.latency_listener)
     }
 
     fn for_open_state(&self) -> Result<Self::Breaker, Error> {
-        build("bench", open_config(), false)
+        build("bench", open_config(), self.latency_listener)
     }
 
     #[inline]
@@ -93,7 +108,7 @@ impl Subject for Ours {
     }
 
     fn cycling(&self) -> Result<Option<Cycling<Self::Breaker>>, Error> {
-        let breaker = build("bench", cycling_config(), false)?;
+        let breaker = build("bench", cycling_config(), self.latency_listener)?;
         Ok(Some(Cycling {
             breaker,
             failures: 5,
@@ -102,7 +117,7 @@ impl Subject for Ours {
     }
 
     fn named(&self, name: &str) -> Result<Self::Breaker, Error> {
-        build(name, Config::default(), false)
+        build(name, Config::default(), self.latency_listener)
     }
 }
 
@@ -151,39 +166,5 @@ impl Subject for OursHandedIn {
 
     fn call_variant_only(&self) -> bool {
         true
-    }
-}
-
-impl Subject for OursWithLatency {
-    type Breaker = Arc<CircuitBreaker>;
-
-    fn id(&self) -> Id {
-        Id::new("circuit-core", "default + latency listener", Role::Ours)
-    }
-
-    fn closed(&self) -> Result<Self::Breaker, Error> {
-        build("bench", Config::default(), true)
-    }
-
-    fn for_open_state(&self) -> Result<Self::Breaker, Error> {
-        build("bench", open_config(), true)
-    }
-
-    #[inline]
-    fn call(breaker: &mut Self::Breaker, ok: bool) -> bool {
-        call(breaker, ok)
-    }
-
-    fn cycling(&self) -> Result<Option<Cycling<Self::Breaker>>, Error> {
-        let breaker = build("bench", cycling_config(), true)?;
-        Ok(Some(Cycling {
-            breaker,
-            failures: 5,
-            successes: 1,
-        }))
-    }
-
-    fn named(&self, name: &str) -> Result<Self::Breaker, Error> {
-        build(name, Config::default(), true)
     }
 }
