@@ -206,7 +206,7 @@ impl CircuitBreaker {
                 {
                     // A probe held its slot too long: reclaim it as a failure.
                     self.off_window.record(Outcome::Failure, false);
-                    self.note_failure();
+                    self.note_failure(self.counters.totals().successes);
                     self.transition(
                         cold,
                         word,
@@ -336,8 +336,7 @@ impl CircuitBreaker {
             if outcome == Outcome::Success {
                 self.consecutive_failures.store(0, Ordering::Relaxed);
             } else {
-                self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
-                self.success_base.store(counts.successes, Ordering::Relaxed);
+                self.note_failure(counts.successes);
             }
             if word.state() == State::Closed {
                 let window = self.window_at(&cold, now, counts);
@@ -402,7 +401,7 @@ impl CircuitBreaker {
                     }
                 }
                 Outcome::Failure | Outcome::Timeout => {
-                    self.note_failure();
+                    self.note_failure(self.counters.totals().successes);
                     let retry_after = retry_after.unwrap_or(0);
                     self.transition(
                         &mut cold,
@@ -428,10 +427,11 @@ impl CircuitBreaker {
         }
     }
 
-    fn note_failure(&self) {
+    /// A failure of the current epoch: extends the failure run and ends the
+    /// success run, whose start is the `successes` counted so far.
+    fn note_failure(&self, successes: u64) {
         self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
-        self.success_base
-            .store(self.counters.totals().successes, Ordering::Relaxed);
+        self.success_base.store(successes, Ordering::Relaxed);
     }
 
     fn cumulative(&self) -> Cumulative {

@@ -55,12 +55,12 @@ impl CircuitBreaker {
                 cold.recovery_attempts += 1;
             }
             State::Closed => {
-                cold.ring.reset(now, self.cumulative());
+                let counts = self.cumulative();
+                cold.ring.reset(now, counts);
                 self.bucket_end
                     .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
                 self.consecutive_failures.store(0, Ordering::Relaxed);
-                self.success_base
-                    .store(self.counters.totals().successes, Ordering::Relaxed);
+                self.success_base.store(counts.successes, Ordering::Relaxed);
                 cold.trips = 0;
                 cold.current_backoff = Duration::ZERO;
             }
