@@ -10,9 +10,11 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use circuit_core::{CircuitBreaker, Config, ManualClock, State};
-use circuit_metrics::{BREAKER_METRICS, BreakerSource, Collector, LatencyRecorder, OtlpExporter};
-use metrics_support::{Peer, free_tcp_port, require_python_module, workspace_root};
+use circuit_core::{Config, State};
+use circuit_metrics::{BREAKER_METRICS, OtlpExporter};
+use metrics_support::{
+    Peer, call, free_tcp_port, measured_breaker, require_python_module, workspace_root,
+};
 use serde_json::Value;
 
 /// The latest JSON of each metric name received, read from the receiver
@@ -85,16 +87,6 @@ fn calls(latest: &BTreeMap<String, Value>, outcome: &str) -> Result<u64, String>
     )?["asInt"]))
 }
 
-fn call(cb: &CircuitBreaker, millis: u64, ok: bool) {
-    let mut permit = cb.try_acquire().expect("admitted");
-    permit.set_latency(Duration::from_millis(millis));
-    if ok {
-        permit.record_success()
-    } else {
-        permit.record_failure()
-    }
-}
-
 #[test]
 fn an_otlp_receiver_gets_the_breaker_history() {
     let python = require_python_module("oteltap");
@@ -110,23 +102,12 @@ fn an_otlp_receiver_gets_the_breaker_history() {
         "the oteltap receiver did not start"
     );
 
-    let clock = ManualClock::new();
-    let latency = LatencyRecorder::new();
     let config = Config {
         max_failures: 2,
         max_requests: 1,
         ..Config::default()
     };
-    let cb = Arc::new(
-        CircuitBreaker::builder("kol-matcher")
-            .config(config)
-            .clock(clock.clone())
-            .listener(latency.clone())
-            .build()
-            .unwrap(),
-    );
-    let collector = Arc::new(Collector::new());
-    collector.register(BreakerSource::new(Arc::clone(&cb)).with_latency(latency));
+    let (cb, clock, collector) = measured_breaker(config);
     let exporter = OtlpExporter::builder(Arc::clone(&collector))
         .endpoint(format!("http://127.0.0.1:{port}/v1/metrics"))
         .service_name("kol-metrics-test")

@@ -9,10 +9,11 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use circuit_core::{CircuitBreaker, Config, ManualClock, State};
-use circuit_metrics::{BreakerSource, Collector, LatencyRecorder, PrometheusExporter};
+use circuit_core::{Config, State};
+use circuit_metrics::PrometheusExporter;
 use metrics_support::{
-    Peer, TempDir, free_tcp_port, http_get, require_binary, url_encode, wait_for,
+    Peer, TempDir, call, free_tcp_port, http_get, measured_breaker, require_binary, url_encode,
+    wait_for,
 };
 
 /// Every `circuit_breaker_*` series of breaker `kol-matcher` Prometheus
@@ -66,37 +67,16 @@ fn wait_for_values(prometheus: &mut Peer, port: u16, what: &str, expected: &[(&s
     });
 }
 
-fn call(cb: &CircuitBreaker, millis: u64, ok: bool) {
-    let mut permit = cb.try_acquire().expect("admitted");
-    permit.set_latency(Duration::from_millis(millis));
-    if ok {
-        permit.record_success()
-    } else {
-        permit.record_failure()
-    }
-}
-
 #[test]
 fn prometheus_scrapes_the_breaker_series() {
     let prometheus_bin = require_binary("prometheus", "prometheus");
 
-    let clock = ManualClock::new();
-    let latency = LatencyRecorder::new();
     let config = Config {
         max_failures: 3,
         max_requests: 2,
         ..Config::default()
     };
-    let cb = Arc::new(
-        CircuitBreaker::builder("kol-matcher")
-            .config(config)
-            .clock(clock.clone())
-            .listener(latency.clone())
-            .build()
-            .unwrap(),
-    );
-    let collector = Arc::new(Collector::new());
-    collector.register(BreakerSource::new(Arc::clone(&cb)).with_latency(latency));
+    let (cb, clock, collector) = measured_breaker(config);
     let server = PrometheusExporter::new(Arc::clone(&collector))
         .serve("127.0.0.1:0")
         .unwrap();

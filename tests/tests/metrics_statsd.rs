@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
-use circuit_core::{CircuitBreaker, Config, ManualClock};
-use circuit_metrics::{BreakerSource, Collector, LatencyRecorder, StatsdExporter, StatsdStyle};
+use circuit_core::Config;
+use circuit_metrics::{StatsdExporter, StatsdStyle};
 use metrics_support::{
-    Peer, TempDir, free_tcp_port, free_udp_port, require_node_package, wait_for,
+    Peer, TempDir, call, free_tcp_port, free_udp_port, measured_breaker, require_node_package,
+    wait_for,
 };
 
 /// Sends an admin command and reads the answer up to `end`.
@@ -57,16 +57,6 @@ fn table(port: u16, command: &str) -> Result<BTreeMap<String, f64>, String> {
     Ok(out)
 }
 
-fn call(cb: &CircuitBreaker, millis: u64, ok: bool) {
-    let mut permit = cb.try_acquire().expect("admitted");
-    permit.set_latency(Duration::from_millis(millis));
-    if ok {
-        permit.record_success()
-    } else {
-        permit.record_failure()
-    }
-}
-
 #[test]
 fn the_statsd_daemon_aggregates_what_we_send() {
     let (node, stats_js) = require_node_package("statsd", "stats.js");
@@ -96,22 +86,11 @@ fn the_statsd_daemon_aggregates_what_we_send() {
         })
     });
 
-    let clock = ManualClock::new();
-    let latency = LatencyRecorder::new();
     let config = Config {
         max_failures: 2,
         ..Config::default()
     };
-    let cb = Arc::new(
-        CircuitBreaker::builder("kol-matcher")
-            .config(config)
-            .clock(clock)
-            .listener(latency.clone())
-            .build()
-            .unwrap(),
-    );
-    let collector = Collector::new();
-    collector.register(BreakerSource::new(Arc::clone(&cb)).with_latency(latency));
+    let (cb, _clock, collector) = measured_breaker(config);
     let path_style = StatsdExporter::udp(("127.0.0.1", udp), "kol").unwrap();
     let tag_style = StatsdExporter::udp(("127.0.0.1", udp), "tagged")
         .unwrap()

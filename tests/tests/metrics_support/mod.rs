@@ -8,8 +8,41 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+use circuit_core::{CircuitBreaker, Config, ManualClock};
+use circuit_metrics::{BreakerSource, Collector, LatencyRecorder};
+
+/// The breaker every peer test scripts: `kol-matcher` on a manual clock,
+/// with a latency recorder, registered with a fresh collector.
+pub fn measured_breaker(config: Config) -> (Arc<CircuitBreaker>, ManualClock, Arc<Collector>) {
+    let clock = ManualClock::new();
+    let latency = LatencyRecorder::new();
+    let cb = Arc::new(
+        CircuitBreaker::builder("kol-matcher")
+            .config(config)
+            .clock(clock.clone())
+            .listener(latency.clone())
+            .build()
+            .expect("the test config is valid"),
+    );
+    let collector = Arc::new(Collector::new());
+    collector.register(BreakerSource::new(Arc::clone(&cb)).with_latency(latency));
+    (cb, clock, collector)
+}
+
+/// One admitted call that took `millis` and succeeded or failed.
+pub fn call(cb: &CircuitBreaker, millis: u64, ok: bool) {
+    let mut permit = cb.try_acquire().expect("admitted");
+    permit.set_latency(Duration::from_millis(millis));
+    if ok {
+        permit.record_success()
+    } else {
+        permit.record_failure()
+    }
+}
 
 /// The workspace root: `KOL_WORKSPACE_ROOT` (set by xtask) or the parent of
 /// this crate.
