@@ -183,13 +183,7 @@ fn failure_rate(area: &Area<'_>, report: &Report, end_s: f64) -> Result<(), Fail
         .find(|r| r.name == "failure_threshold")
         .and_then(|r| r.demo.trim_end_matches('%').parse::<f64>().ok());
     if let Some(t) = threshold {
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, t), (end_s, t)],
-                GRID.stroke_width(1),
-            ))?
-            .label(format!("trip threshold {t:.0}%"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], GRID.stroke_width(1)));
+        reference_line(&mut chart, end_s, t, format!("trip threshold {t:.0}%"))?;
     }
     for (i, b) in report.series.breakers.iter().enumerate() {
         let values: Vec<Option<f64>> = b
@@ -224,13 +218,12 @@ fn latency(area: &Area<'_>, report: &Report, end_s: f64) -> Result<(), Failed> {
         0.0..peak * 1.1,
     )?;
     shade_phases(&mut chart, report, peak * 1.1)?;
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, timeout), (end_s, timeout)],
-            GRID.stroke_width(1),
-        ))?
-        .label(format!("request timeout {timeout:.0} ms"))
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], GRID.stroke_width(1)));
+    reference_line(
+        &mut chart,
+        end_s,
+        timeout,
+        format!("request timeout {timeout:.0} ms"),
+    )?;
     for (i, b) in report.series.breakers.iter().enumerate() {
         let colour = SERIES_COLOURS[i % 2];
         line(
@@ -340,6 +333,23 @@ fn line(
         .draw_series(LineSeries::new(std::iter::empty::<(f64, f64)>(), style))?
         .label(label)
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    Ok(())
+}
+
+/// A thin horizontal line across the panel at `y` (a threshold, a timeout).
+fn reference_line(
+    chart: &mut Panel<'_, '_>,
+    end_s: f64,
+    y: f64,
+    label: String,
+) -> Result<(), Failed> {
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, y), (end_s, y)],
+            GRID.stroke_width(1),
+        ))?
+        .label(label)
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], GRID.stroke_width(1)));
     Ok(())
 }
 
