@@ -104,6 +104,7 @@ mod listener;
 mod metrics;
 mod permit;
 mod policy;
+mod registry;
 mod state;
 mod sync;
 mod window;
@@ -120,6 +121,9 @@ pub use listener::{EventListener, StateChange, TransitionReason, TransitionRecor
 pub use metrics::{Metrics, WindowMetrics};
 pub use permit::{Outcome, Permit};
 pub use policy::{DefaultTripPolicy, TripPolicy, TripReason, WindowSnapshot};
+pub use registry::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BREAKERS, Registry, RegistryBuilder, RegistryError,
+};
 pub use state::{State, UnknownState};
 
 #[cfg(test)]
