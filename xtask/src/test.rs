@@ -7,8 +7,9 @@ use crate::provision;
 use crate::run::{step, succeeds};
 use crate::tidy;
 
-const LIB_CRATES: [&str; 4] = [
+const LIB_CRATES: [&str; 5] = [
     "circuit-core",
+    "circuit-http",
     "circuit-metrics",
     "fallback-cache",
     "fastapi-client",

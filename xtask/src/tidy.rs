@@ -14,6 +14,18 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "tokio",
             "reqwest",
             "hyper",
+            "circuit-http",
+            "circuit-metrics",
+            "fallback-cache",
+            "fastapi-client",
+        ],
+    ),
+    (
+        "circuit-http",
+        &[
+            "tokio",
+            "hyper",
+            "axum",
             "circuit-metrics",
             "fallback-cache",
             "fastapi-client",

@@ -1,0 +1,122 @@
+//! Origin keys: one breaker per `scheme://host:port`.
+
+#[cfg(feature = "reqwest")]
+use std::{cell::RefCell, sync::Arc};
+
+#[cfg(feature = "reqwest")]
+use circuit_core::{CircuitBreaker, Registry};
+use http::Uri;
+
+/// The key of the breaker for requests whose URL has no scheme, host or
+/// known port (a server-side, path-only URI), when breakers are picked per
+/// origin.
+pub const NO_ORIGIN: &str = "(no origin)";
+
+/// `scheme://host:port` of an absolute URI, the host in lower case and the
+/// port spelled out (80 for `http`, 443 for `https`), so that every way of
+/// writing one origin gives one key. `None` without a scheme or host, or
+/// without a port for a scheme other than `http` and `https`.
+///
+/// ```
+/// use circuit_http::origin;
+/// use http::Uri;
+///
+/// let uri: Uri = "https://API.example.com/v1/kols?page=2".parse().unwrap();
+/// assert_eq!(origin(&uri).as_deref(), Some("https://api.example.com:443"));
+/// let uri: Uri = "/v1/kols".parse().unwrap();
+/// assert_eq!(origin(&uri), None);
+/// ```
+pub fn origin(uri: &Uri) -> Option<String> {
+    let (scheme, host, port) = parts(uri)?;
+    let mut out = String::with_capacity(scheme.len() + host.len() + 9);
+    key(&mut out, scheme, host, port);
+    Some(out)
+}
+
+#[cfg(feature = "reqwest")]
+thread_local! {
+    /// An origin key is written here and looked up as a `&str`, so that
+    /// looking up a breaker allocates nothing.
+    static KEY: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+#[cfg(feature = "reqwest")]
+/// The breaker of an origin (`None`: a URI without one, see
+/// [`NO_ORIGIN`]), without allocating a key.
+pub(crate) fn breaker_of(
+    registry: &Registry<String>,
+    origin: Option<(&str, &str, u16)>,
+) -> Arc<CircuitBreaker> {
+    let Some((scheme, host, port)) = origin else {
+        return registry.get(NO_ORIGIN);
+    };
+    KEY.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            key(&mut buffer, scheme, host, port);
+            registry.get(buffer.as_str())
+        }
+        // Only if creating a breaker ran user code that came back here.
+        Err(_) => {
+            let mut owned = String::new();
+            key(&mut owned, scheme, host, port);
+            registry.get(&owned)
+        }
+    })
+}
+
+/// Scheme, host and port (spelled out for `http` and `https`) of an
+/// absolute URI.
+pub(crate) fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
+    let scheme = uri.scheme_str()?;
+    let port = uri.port_u16().or(match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    })?;
+    Some((scheme, uri.host()?, port))
+}
+
+/// Appends `scheme://host:port` to `out`, scheme and host in lower case.
+pub(crate) fn key(out: &mut String, scheme: &str, host: &str, port: u16) {
+    use std::fmt::Write;
+
+    for part in [scheme, "://", host] {
+        out.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+    }
+    let _ = write!(out, ":{port}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(uri: &str) -> Option<String> {
+        origin(&uri.parse().unwrap())
+    }
+
+    #[test]
+    fn every_spelling_of_an_origin_gives_one_key() {
+        for uri in [
+            "http://kol.example:80/a",
+            "http://KOL.example/b?c=d",
+            "HTTP://kol.example",
+        ] {
+            assert_eq!(of(uri).as_deref(), Some("http://kol.example:80"), "{uri}");
+        }
+        assert_eq!(
+            of("https://[::1]:8443/x").as_deref(),
+            Some("https://[::1]:8443")
+        );
+        assert_eq!(
+            of("grpc://10.0.0.1:50051").as_deref(),
+            Some("grpc://10.0.0.1:50051")
+        );
+    }
+
+    #[test]
+    fn no_origin_without_scheme_host_or_known_port() {
+        assert_eq!(of("/only/a/path"), None);
+        assert_eq!(of("grpc://10.0.0.1/x"), None);
+    }
+}
