@@ -69,7 +69,10 @@ fn run(options: &Options) -> Result<(), Error> {
     let fallback = scenarios::fallback::run(&plan).map_err(|e| e.to_string());
     eprintln!("bench: client over loopback HTTP");
     let client = scenarios::client::run(budget.requests).map_err(|e| e.to_string());
+    eprintln!("bench: integrations (section 6)");
+    let integrations = scenarios::integrations::run(&budget);
     let mut report = new_report(options, &budget, alloc_tax_ns, breakers, fallback, client);
+    report.integrations = integrations;
     report.started_unix = started_unix;
     report.seconds = started.elapsed().as_secs_f64();
     report.summarize();
@@ -101,6 +104,7 @@ fn new_report(
         breakers,
         fallback,
         client,
+        integrations: scenarios::integrations::IntegrationResults::not_run(),
         summary: Vec::new(),
     }
 }

@@ -7,6 +7,9 @@
 //!   ([`retry_after`], [`parse_retry_after`]: delta-seconds and HTTP
 //!   dates, capped). [`Classify`] is the trait the integrations take; any
 //!   closure returning an [`Outcome`] is one.
+//! * **tower** (feature `tower`): [`CircuitBreakerLayer`](crate::tower::CircuitBreakerLayer)
+//!   for tower 0.5 stacks (hyper-util clients, axum, tonic), with no tokio
+//!   dependency.
 //! * **reqwest** (feature `reqwest`): [`CircuitBreakerMiddleware`](crate::reqwest::CircuitBreakerMiddleware)
 //!   for reqwest-middleware 0.5 (reqwest 0.13), one breaker per
 //!   `scheme://host:port`.
@@ -51,9 +54,16 @@ mod origin;
 
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use classify::{
     Classify, DEFAULT_RETRY_AFTER_CAP, HttpClassifier, OkIsSuccess, Verdict, default_outcome,
     parse_retry_after, retry_after, retry_after_at,
 };
 pub use origin::{NO_ORIGIN, origin};
+
+// Keeps the snippets of docs/integrations.md compiling.
+#[cfg(all(doctest, feature = "tower", feature = "reqwest"))]
+#[doc = include_str!("../../docs/integrations.md")]
+mod integrations_md {}

@@ -1,9 +1,9 @@
 //! Origin keys: one breaker per `scheme://host:port`.
 
-#[cfg(feature = "reqwest")]
+#[cfg(any(feature = "tower", feature = "reqwest"))]
 use std::{cell::RefCell, sync::Arc};
 
-#[cfg(feature = "reqwest")]
+#[cfg(any(feature = "tower", feature = "reqwest"))]
 use circuit_core::{CircuitBreaker, Registry};
 use http::Uri;
 
@@ -33,14 +33,14 @@ pub fn origin(uri: &Uri) -> Option<String> {
     Some(out)
 }
 
-#[cfg(feature = "reqwest")]
+#[cfg(any(feature = "tower", feature = "reqwest"))]
 thread_local! {
     /// An origin key is written here and looked up as a `&str`, so that
     /// looking up a breaker allocates nothing.
     static KEY: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-#[cfg(feature = "reqwest")]
+#[cfg(any(feature = "tower", feature = "reqwest"))]
 /// The breaker of an origin (`None`: a URI without one, see
 /// [`NO_ORIGIN`]), without allocating a key.
 pub(crate) fn breaker_of(

@@ -1,5 +1,6 @@
 //! Checks that keep the architecture true: dependencies point one way,
-//! and every library crate forbids unsafe code.
+//! the tower layer needs no runtime, and every library crate forbids unsafe
+//! code.
 
 use std::path::Path;
 use std::process::Command;
@@ -67,6 +68,7 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
             }
         }
     }
+    problems.extend(runtime_free(root, "circuit-http", "tower")?);
     for package in &packages {
         let name = package["name"].as_str().unwrap_or_default();
         for target in package["targets"].as_array().into_iter().flatten() {
@@ -88,4 +90,37 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
     } else {
         Err(format!("tidy found problems:\n  {}", problems.join("\n  ")))
     }
+}
+
+/// `krate` with only `feature` on must not pull tokio in anywhere in its
+/// dependency tree (the tower layer promises to run on any executor).
+fn runtime_free(root: &Path, krate: &str, feature: &str) -> Result<Vec<String>, String> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args([
+            "tree",
+            "-p",
+            krate,
+            "--no-default-features",
+            "--features",
+            feature,
+        ])
+        .args(["--edges", "normal", "--prefix", "none"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("tidy: cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "tidy: cargo tree -p {krate} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    Ok(tree
+        .lines()
+        .filter(|line| line.starts_with("tokio "))
+        .map(|line| {
+            format!("{krate} with only `{feature}` depends on {line} (see ARCHITECTURE.md)")
+        })
+        .take(1)
+        .collect())
 }

@@ -3,6 +3,7 @@
 
 mod chart;
 pub(crate) mod format;
+mod integrations;
 pub(crate) mod machine;
 mod sections;
 mod summary;
@@ -19,6 +20,7 @@ use crate::error::Error;
 use crate::scenarios::BreakerResults;
 use crate::scenarios::client::ClientResults;
 use crate::scenarios::fallback::FallbackRow;
+use crate::scenarios::integrations::IntegrationResults;
 use machine::Machine;
 use verdict::Verdict;
 
@@ -39,11 +41,12 @@ pub(crate) struct Report {
     pub(crate) fallback: Result<Vec<FallbackRow>, String>,
     #[serde(serialize_with = "measured")]
     pub(crate) client: Result<ClientResults, String>,
+    pub(crate) integrations: IntegrationResults,
     pub(crate) summary: Vec<Verdict>,
 }
 
 /// A section as its value, or `{"not_measured": why}`.
-fn measured<T: Serialize, S: Serializer>(
+pub(crate) fn measured<T: Serialize, S: Serializer>(
     section: &Result<T, String>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
@@ -119,6 +122,7 @@ mod tests {
             breakers: BreakerResults::default(),
             fallback: Err("skipped".into()),
             client: Err("no server".into()),
+            integrations: IntegrationResults::not_run(),
             summary: Vec::new(),
         };
         report.summarize();

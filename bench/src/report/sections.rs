@@ -5,6 +5,7 @@ use crate::scenarios::cycles::CycleRow;
 use crate::scenarios::fallback::REFRESH;
 use crate::scenarios::hot_path::CallRow;
 use crate::scenarios::memory::MemoryRow;
+use crate::scenarios::turns::LatencyRow;
 use crate::timing::{MAX_WAIT, MIN_QUIET_ROUNDS};
 
 use super::Report;
@@ -32,7 +33,7 @@ fn times(value: f64, ours: Option<f64>) -> String {
     ours.map(|o| ratio(value / o)).unwrap_or_default()
 }
 
-fn call_table(title: &str, rows: &[CallRow]) -> Table {
+pub(super) fn call_table(title: &str, rows: &[CallRow]) -> Table {
     let mut t = Table::new(
         title,
         &[
@@ -155,34 +156,42 @@ fn memory_table(rows: &[MemoryRow]) -> Table {
     t
 }
 
+/// The columns of a table of [`LatencyRow`]s.
+pub(super) const LATENCY_HEADERS: [&str; 8] = [
+    "client",
+    "what it does",
+    "requests",
+    "p50 µs",
+    "p99 µs",
+    "mean µs",
+    "allocs/req",
+    "B/req",
+];
+
+/// One line per way of sending, under [`LATENCY_HEADERS`].
+pub(super) fn latency_rows(t: &mut Table, rows: &[LatencyRow]) {
+    for r in rows {
+        t.row(vec![
+            r.name.into(),
+            r.what.into(),
+            r.requests.to_string(),
+            num(r.p50_us),
+            num(r.p99_us),
+            num(r.mean_us),
+            num(r.allocs.count),
+            num(r.allocs.bytes),
+        ]);
+    }
+}
+
 fn client_table(report: &Report) -> Table {
     let mut t = Table::new(
         "4. Client overhead: match_kols to a loopback backend",
-        &[
-            "client",
-            "what it does",
-            "requests",
-            "p50 µs",
-            "p99 µs",
-            "mean µs",
-            "allocs/req",
-            "B/req",
-        ],
+        &LATENCY_HEADERS,
     );
     match &report.client {
         Ok(c) => {
-            for r in &c.rows {
-                t.row(vec![
-                    r.name.into(),
-                    r.what.into(),
-                    r.requests.to_string(),
-                    num(r.p50_us),
-                    num(r.p99_us),
-                    num(r.mean_us),
-                    num(r.allocs.count),
-                    num(r.allocs.bytes),
-                ]);
-            }
+            latency_rows(&mut t, &c.rows);
             t.notes.push(format!(
                 "fastapi-client over raw reqwest: p50 {}, p99 {}, {} allocations and {} per request more \
                  (seed design: {}, +{} allocations, +{}). Allocations count client and server; the server's share is the same for all.",
@@ -255,6 +264,7 @@ pub(crate) fn tables(report: &Report) -> Vec<Table> {
         call_table("5a. Open state: one rejected call", &b.open_state),
         fallback_table(report),
     ];
+    tables.extend(super::integrations::tables(report));
     if !b.skipped.is_empty() {
         let mut t = Table::new("Left out", &["library", "config", "section", "why"]);
         for s in &b.skipped {

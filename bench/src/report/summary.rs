@@ -162,6 +162,7 @@ pub(crate) fn verdicts(report: &Report) -> Vec<Verdict> {
             text: against_seed(c.extra_bytes, c.seed.extra_bytes),
         });
     }
+    super::integrations::verdicts(report, &mut out);
     out
 }
 

@@ -10,15 +10,11 @@ use fastapi_client::{Client, ClientConfig, MatchKolsRequest, MatchKolsResponse};
 use reqwest::header::CONTENT_TYPE;
 use serde::Serialize;
 
-use crate::alloc::{Allocs, PerUnit, Span};
+use crate::alloc::{PerUnit, Span};
 use crate::error::Error;
 use crate::scenarios::server::{self, MATCH_PATH};
-use crate::timing::{median_sorted, quantile_sorted};
-
-/// Requests per turn of one variant.
-const BLOCK: usize = 50;
-/// Requests each variant makes before measuring (connections, caches).
-const WARMUP: usize = 200;
+use crate::scenarios::turns::{self, LatencyRow, Variants};
+use crate::timing::median_sorted;
 
 /// The seed design's published client overhead (Go, 1.2 ms requests).
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -38,18 +34,7 @@ pub(crate) const SEED: Seed = Seed {
 };
 
 /// One way of sending the request.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ClientRow {
-    pub(crate) name: &'static str,
-    pub(crate) what: &'static str,
-    pub(crate) requests: usize,
-    pub(crate) p50_us: f64,
-    pub(crate) p99_us: f64,
-    pub(crate) mean_us: f64,
-    /// Per request, client and server together (the server's share is the
-    /// same for every variant).
-    pub(crate) allocs: PerUnit,
-}
+pub(crate) type ClientRow = LatencyRow;
 
 /// Our client's open-state answer from its last-good cache.
 #[derive(Debug, Clone, Serialize)]
@@ -125,49 +110,14 @@ impl Clients {
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    latencies_ns: Vec<f64>,
-    allocs: Allocs,
-}
+impl Variants for Clients {
+    fn count(&self) -> usize {
+        VARIANTS.len()
+    }
 
-impl Tally {
-    fn row(mut self, name: &'static str, what: &'static str) -> ClientRow {
-        self.latencies_ns.sort_by(f64::total_cmp);
-        let n = self.latencies_ns.len();
-        ClientRow {
-            name,
-            what,
-            requests: n,
-            p50_us: median_sorted(&self.latencies_ns) / 1e3,
-            p99_us: quantile_sorted(&self.latencies_ns, 0.99) / 1e3,
-            mean_us: self.latencies_ns.iter().sum::<f64>() / n.max(1) as f64 / 1e3,
-            allocs: self.allocs.per(n as u64),
-        }
+    async fn send(&self, variant: usize) -> Result<(), Error> {
+        Clients::send(self, VARIANTS[variant]).await.map(|_| ())
     }
-}
-
-async fn compare(clients: &Clients, requests: usize) -> Result<[Tally; 3], Error> {
-    for variant in VARIANTS {
-        for _ in 0..WARMUP {
-            clients.send(variant).await?;
-        }
-    }
-    let mut tallies: [Tally; 3] = Default::default();
-    for turn in 0..requests.div_ceil(BLOCK) {
-        for k in 0..VARIANTS.len() {
-            let slot = (turn + k) % VARIANTS.len();
-            let tally = &mut tallies[slot];
-            let span = Span::start();
-            for _ in 0..BLOCK {
-                let start = Instant::now();
-                clients.send(VARIANTS[slot]).await?;
-                tally.latencies_ns.push(start.elapsed().as_nanos() as f64);
-            }
-            tally.allocs = tally.allocs.plus(span.stop());
-        }
-    }
-    Ok(tallies)
 }
 
 /// Answers of our client while its breaker is held open: the funnel, the
@@ -217,13 +167,15 @@ pub(crate) fn run(requests: usize) -> Result<ClientResults, Error> {
         request: MatchKolsRequest::new("spring-launch", ["beauty", "fashion"], 20_000.0),
     };
     let (tallies, cached_answer) = runtime.block_on(async {
-        let tallies = compare(&clients, requests).await?;
+        let tallies = turns::compare(&clients, requests).await?;
         let cached_answer = cached(&clients, requests).await?;
         Ok::<_, Error>((tallies, cached_answer))
     })?;
     drop(clients);
     drop(server);
-    let [raw, raw_timeout, ours] = tallies;
+    let Ok([raw, raw_timeout, ours]) = <[_; 3]>::try_from(tallies) else {
+        return Err(Error::setup("client", "one tally per variant"));
+    };
     let raw = raw.row("reqwest 0.13", "post, read body, decode");
     let raw_timeout = raw_timeout.row(
         "reqwest 0.13 + timeout",

@@ -171,11 +171,30 @@ pub(crate) fn prepare_closed<S: Subject>(
 pub(crate) fn floor(plan: &Plan) -> Pending {
     let counter = Arc::new(AtomicU64::new(0));
     let tick = move || counter.fetch_add(1, Ordering::Relaxed) != u64::MAX;
+    of_call(
+        Id::new("floor", "one relaxed atomic increment", Role::Baseline),
+        plan,
+        tick,
+    )
+}
+
+/// Any call, alone and from two threads (each with its own clone of
+/// `call`, clones sharing whatever `call` shares), with its allocations.
+pub(crate) fn of_call<C>(id: Id, plan: &Plan, call: C) -> Pending
+where
+    C: FnMut() -> bool + Clone + Send + 'static,
+{
+    let mut counted = call.clone();
+    let ((), allocs) = alloc::measure(|| {
+        for _ in 0..ALLOC_CALLS {
+            black_box(counted());
+        }
+    });
     Pending {
-        id: Id::new("floor", "one relaxed atomic increment", Role::Baseline),
-        solo: Box::new(Solo::new(plan, tick.clone())),
-        team: Team::start(plan, vec![tick.clone(), tick]),
-        allocs: PerUnit::default(),
+        id,
+        solo: Box::new(Solo::new(plan, call.clone())),
+        team: Team::start(plan, vec![call.clone(), call]),
+        allocs: allocs.per(ALLOC_CALLS),
         check: Box::new(|| None),
     }
 }

@@ -4,9 +4,11 @@ pub(crate) mod client;
 pub(crate) mod cycles;
 pub(crate) mod fallback;
 pub(crate) mod hot_path;
+pub(crate) mod integrations;
 pub(crate) mod memory;
 pub(crate) mod open_state;
 pub(crate) mod server;
+pub(crate) mod turns;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

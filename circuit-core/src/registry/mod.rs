@@ -18,6 +18,7 @@ mod builder;
 mod error;
 mod evict;
 mod make;
+mod reconfigure;
 mod slot;
 
 pub use builder::{DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BREAKERS, RegistryBuilder};
@@ -329,6 +330,12 @@ where
     /// forgotten.
     pub fn idle_timeout(&self) -> Duration {
         self.idle_timeout
+    }
+
+    /// The breaker shared by keys that find the registry full (see
+    /// [`Registry`]); not among [`entries`](Self::entries).
+    pub fn overflow_breaker(&self) -> Arc<CircuitBreaker> {
+        Arc::clone(&self.overflow)
     }
 
     /// How many [`get`](Self::get) calls found the registry full and were

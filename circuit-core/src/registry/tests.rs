@@ -7,7 +7,11 @@ use crate::{EventListener, ManualClock, State, StateChange};
 const IDLE: Duration = Duration::from_secs(60);
 
 fn trip(breaker: &CircuitBreaker) {
-    for _ in 0..breaker.config().max_failures {
+    trip_with(breaker, breaker.config().max_failures);
+}
+
+fn trip_with(breaker: &CircuitBreaker, failures: u32) {
+    for _ in 0..failures {
         if let Ok(permit) = breaker.try_acquire() {
             permit.record_failure();
         }
@@ -281,4 +285,89 @@ fn threads_racing_for_a_new_key_share_one_breaker() {
     });
     assert!(found.windows(2).all(|w| Arc::ptr_eq(&w[0], &w[1])));
     assert_eq!(hosts.len(), 1);
+}
+
+#[test]
+fn reconfigure_reaches_every_breaker_and_later_ones() {
+    let hosts: Registry<String> = Registry::builder()
+        .config_for(|key: &String| Config {
+            max_failures: if key == "a" { 7 } else { 5 },
+            ..Config::default()
+        })
+        .build()
+        .unwrap();
+    let a = hosts.get("a");
+    trip_with(&a, 7);
+    let three = Config {
+        max_failures: 3,
+        ..Config::default()
+    };
+    hosts.reconfigure(three.clone()).unwrap();
+    assert_eq!(a.config().max_failures, 3);
+    assert_eq!(a.state(), State::Open, "the state is kept");
+    assert_eq!(hosts.get("b").config().max_failures, 3);
+    let refused = hosts.reconfigure(Config {
+        max_failures: 0,
+        ..Config::default()
+    });
+    assert!(matches!(refused, Err(RegistryError::Config(e)) if e.field() == "max_failures"));
+    assert_eq!(
+        a.config().max_failures,
+        3,
+        "a refused config changes nothing"
+    );
+}
+
+#[test]
+fn reconfigure_key_changes_one_breaker_and_outlives_its_eviction() {
+    let clock = ManualClock::new();
+    let hosts = registry(&clock, 10);
+    let a = hosts.get("a");
+    let b = hosts.get("b");
+    let nine = Config {
+        max_failures: 9,
+        ..Config::default()
+    };
+    assert_eq!(hosts.reconfigure_key("a", nine.clone()), Ok(true));
+    assert_eq!((a.config().max_failures, b.config().max_failures), (9, 2));
+    drop((a, b));
+    clock.advance(IDLE);
+    assert_eq!(hosts.evict_idle(), 2);
+    assert_eq!(hosts.get("a").config().max_failures, 9);
+    assert_eq!(hosts.get("b").config().max_failures, 2);
+    assert_eq!(hosts.reconfigure_key("later", nine), Ok(false));
+    assert_eq!(hosts.get("later").config().max_failures, 9);
+    let Err(RegistryError::KeyConfig { breaker, source }) = hosts.reconfigure_key(
+        "a",
+        Config {
+            failure_threshold: -1.0,
+            ..Config::default()
+        },
+    ) else {
+        panic!("a bad config is refused");
+    };
+    assert_eq!(
+        (breaker.as_str(), source.field()),
+        ("a", "failure_threshold")
+    );
+}
+
+#[test]
+fn reconfigure_with_checks_every_held_key_first() {
+    let hosts = registry(&ManualClock::new(), 10);
+    let (a, b) = (hosts.get("a"), hosts.get("bad"));
+    let refused = hosts.reconfigure_with(|key: &String| Config {
+        max_requests: if key == "bad" { 0 } else { 4 },
+        ..Config::default()
+    });
+    assert!(matches!(refused, Err(RegistryError::KeyConfig { breaker, .. }) if breaker == "bad"));
+    assert_eq!(a.config().max_requests, Config::default().max_requests);
+    hosts
+        .reconfigure_with(|key: &String| Config {
+            max_requests: if key == "a" { 4 } else { 6 },
+            ..Config::default()
+        })
+        .unwrap();
+    assert_eq!((a.config().max_requests, b.config().max_requests), (4, 6));
+    assert_eq!(hosts.get("c").config().max_requests, 6);
 }
