@@ -41,26 +41,27 @@ thread_local! {
 }
 
 #[cfg(any(feature = "tower", feature = "reqwest"))]
-/// The breaker of an origin (`None`: a URI without one, see
-/// [`NO_ORIGIN`]), without allocating a key.
-pub(crate) fn breaker_of(
+/// Runs `f` on the breaker of an origin (`None`: a URI without one, see
+/// [`NO_ORIGIN`]), without allocating a key or cloning the breaker's `Arc`.
+pub(crate) fn with_origin_breaker<R>(
     registry: &Registry<String>,
     origin: Option<(&str, &str, u16)>,
-) -> Arc<CircuitBreaker> {
+    f: impl FnOnce(&Arc<CircuitBreaker>) -> R,
+) -> R {
     let Some((scheme, host, port)) = origin else {
-        return registry.get(NO_ORIGIN);
+        return registry.with_breaker(NO_ORIGIN, f);
     };
     KEY.with(|buffer| match buffer.try_borrow_mut() {
         Ok(mut buffer) => {
             buffer.clear();
             key(&mut buffer, scheme, host, port);
-            registry.get(buffer.as_str())
+            registry.with_breaker(buffer.as_str(), f)
         }
         // Only if creating a breaker ran user code that came back here.
         Err(_) => {
             let mut owned = String::new();
             key(&mut owned, scheme, host, port);
-            registry.get(&owned)
+            registry.with_breaker(&owned, f)
         }
     })
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use super::{Make, Registry, Writer, touch_granularity};
+use super::{Make, Map, Registry, Writer, touch_granularity};
 use crate::clock::{BreakerClock, duration_to_nanos};
 use crate::sync::{AtomicU64, Mutex};
 use crate::{Builder, Clock, Config, EventListener};
@@ -159,7 +159,7 @@ where
             .overflow(self.config.clone())
             .map_err(RegistryError::Config)?;
         Ok(Registry {
-            map: ArcSwap::from_pointee(HashMap::new()),
+            map: ArcSwap::from_pointee(Map::default()),
             writer: Mutex::new(Writer {
                 default: self.config,
                 config_for: self.config_for,

@@ -1,10 +1,8 @@
 //! Which breakers a registry forgets, as a pure choice over its entries.
 
-use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Arc;
 
-use super::slot::Slot;
+use super::Map;
 
 /// The keys to remove so that one more breaker fits under `max`, or `None`
 /// if no choice makes room.
@@ -15,7 +13,7 @@ use super::slot::Slot;
 /// loses at most part of its window, which a working set larger than the
 /// bound cannot avoid.
 pub(super) fn make_room<K: Eq + Hash + Clone>(
-    map: &HashMap<K, Arc<Slot>>,
+    map: &Map<K>,
     now: u64,
     idle_nanos: u64,
     max: usize,
@@ -35,7 +33,7 @@ pub(super) fn make_room<K: Eq + Hash + Clone>(
 
 /// The keys whose breakers may be evicted and were not looked up for
 /// `idle_nanos` or more.
-pub(super) fn idle<K: Clone>(map: &HashMap<K, Arc<Slot>>, now: u64, idle_nanos: u64) -> Vec<K> {
+pub(super) fn idle<K: Clone>(map: &Map<K>, now: u64, idle_nanos: u64) -> Vec<K> {
     map.iter()
         .filter(|(_, slot)| now.saturating_sub(slot.last_used()) >= idle_nanos && slot.evictable())
         .map(|(key, _)| key.clone())

@@ -3,12 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use circuit_core::{CircuitBreaker, Registry, Rejected};
+use circuit_core::{CircuitBreaker, OwnedPermit, Registry, Rejected};
 use http::Extensions;
 use reqwest::{Request, Response, Url};
 use reqwest_middleware::{Middleware, Next};
 
-use crate::origin::{breaker_of, key};
+use crate::origin::{key, with_origin_breaker};
 use crate::{Classify, HttpClassifier};
 
 type KeyFn = dyn Fn(&Request) -> Arc<CircuitBreaker> + Send + Sync;
@@ -90,22 +90,27 @@ impl<C> CircuitBreakerMiddleware<C> {
         }
     }
 
-    /// The breaker `request` goes through.
-    pub fn breaker_for(&self, request: &Request) -> Arc<CircuitBreaker> {
+    /// A permit from the breaker `request` goes through, or the error a
+    /// rejection returns.
+    fn try_acquire(&self, request: &Request) -> reqwest_middleware::Result<OwnedPermit> {
+        let acquire = |breaker: &Arc<CircuitBreaker>| {
+            breaker
+                .try_acquire_owned()
+                .map_err(|rejection| rejected(breaker, rejection))
+        };
         match &self.breakers {
-            Breakers::One(breaker) => Arc::clone(breaker),
-            Breakers::PerOrigin(registry) => by_origin(registry, request.url()),
-            Breakers::PerKey(key) => key(request),
+            Breakers::One(breaker) => acquire(breaker),
+            Breakers::PerOrigin(registry) => {
+                let url = request.url();
+                let origin = url
+                    .host_str()
+                    .zip(url.port_or_known_default())
+                    .map(|(host, port)| (url.scheme(), host, port));
+                with_origin_breaker(registry, origin, acquire)
+            }
+            Breakers::PerKey(key) => acquire(&key(request)),
         }
     }
-}
-
-fn by_origin(registry: &Registry<String>, url: &Url) -> Arc<CircuitBreaker> {
-    let origin = url
-        .host_str()
-        .zip(url.port_or_known_default())
-        .map(|(host, port)| (url.scheme(), host, port));
-    breaker_of(registry, origin)
 }
 
 /// The `scheme://host:port` key [`CircuitBreakerMiddleware::new`] gives a
@@ -145,11 +150,7 @@ where
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        let breaker = self.breaker_for(&request);
-        let mut permit = match breaker.try_acquire() {
-            Ok(permit) => permit,
-            Err(rejection) => return Err(rejected(&breaker, rejection)),
-        };
+        let mut permit = self.try_acquire(&request)?;
         let result = next.run(request, extensions).await;
         let verdict = self.classifier.classify(&result);
         if let Some(wait) = verdict.retry_after {

@@ -4,21 +4,24 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use circuit_core::{CircuitBreaker, Registry};
+use circuit_core::{CircuitBreaker, OwnedPermit, Registry, Rejected};
 
-use crate::origin::{breaker_of, parts};
+use crate::origin::{parts, with_origin_breaker};
 
-/// Picks the breaker a request goes through.
+/// Picks the breaker a request goes through and asks it for a permit.
 pub trait SelectBreaker<Request> {
-    /// The breaker for `request`.
-    fn select(&self, request: &Request) -> Arc<CircuitBreaker>;
+    /// A permit from `request`'s breaker, or its rejection.
+    ///
+    /// # Errors
+    /// The breaker's [`Rejected`].
+    fn try_acquire(&self, request: &Request) -> Result<OwnedPermit, Rejected>;
 }
 
 /// One breaker for every request.
 impl<Request> SelectBreaker<Request> for Arc<CircuitBreaker> {
     #[inline]
-    fn select(&self, _: &Request) -> Arc<CircuitBreaker> {
-        Arc::clone(self)
+    fn try_acquire(&self, _: &Request) -> Result<OwnedPermit, Rejected> {
+        self.try_acquire_owned()
     }
 }
 
@@ -33,8 +36,10 @@ pub struct PerOrigin {
 }
 
 impl<B> SelectBreaker<http::Request<B>> for PerOrigin {
-    fn select(&self, request: &http::Request<B>) -> Arc<CircuitBreaker> {
-        breaker_of(&self.registry, parts(request.uri()))
+    fn try_acquire(&self, request: &http::Request<B>) -> Result<OwnedPermit, Rejected> {
+        with_origin_breaker(&self.registry, parts(request.uri()), |breaker| {
+            breaker.try_acquire_owned()
+        })
     }
 }
 
@@ -51,8 +56,9 @@ where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     F: Fn(&Request) -> K,
 {
-    fn select(&self, request: &Request) -> Arc<CircuitBreaker> {
-        self.registry.get(&(self.key)(request))
+    fn try_acquire(&self, request: &Request) -> Result<OwnedPermit, Rejected> {
+        self.registry
+            .with_breaker(&(self.key)(request), |breaker| breaker.try_acquire_owned())
     }
 }
 

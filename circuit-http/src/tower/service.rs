@@ -61,8 +61,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let breaker = self.select.select(&request);
-        match breaker.try_acquire_owned() {
+        match self.select.try_acquire(&request) {
             Ok(permit) => {
                 ResponseFuture::admitted(self.inner.call(request), permit, self.classifier.clone())
             }
