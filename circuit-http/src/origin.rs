@@ -79,13 +79,33 @@ pub(crate) fn parts(uri: &Uri) -> Option<(&str, &str, u16)> {
 }
 
 /// Appends `scheme://host:port` to `out`, scheme and host in lower case.
+/// On the request path: no formatting machinery, no allocation once `out`
+/// has grown to a key's length.
 pub(crate) fn key(out: &mut String, scheme: &str, host: &str, port: u16) {
-    use std::fmt::Write;
-
-    for part in [scheme, "://", host] {
-        out.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+    push_lowercase(out, scheme);
+    out.push_str("://");
+    push_lowercase(out, host);
+    out.push(':');
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    let mut rest = port;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
-    let _ = write!(out, ":{port}");
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
+fn push_lowercase(out: &mut String, part: &str) {
+    if part.bytes().any(|b| b.is_ascii_uppercase()) {
+        out.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        out.push_str(part);
+    }
 }
 
 #[cfg(test)]
@@ -119,5 +139,14 @@ mod tests {
     fn no_origin_without_scheme_host_or_known_port() {
         assert_eq!(of("/only/a/path"), None);
         assert_eq!(of("grpc://10.0.0.1/x"), None);
+    }
+
+    #[test]
+    fn ports_are_written_in_full() {
+        for port in [0u16, 7, 80, 443, 8080, 65535] {
+            let mut out = String::new();
+            key(&mut out, "http", "h", port);
+            assert_eq!(out, format!("http://h:{port}"));
+        }
     }
 }
