@@ -11,7 +11,7 @@ use reqwest_middleware::{Middleware, Next};
 use crate::origin::{key, with_origin_breaker};
 use crate::{Classify, HttpClassifier};
 
-type KeyFn = dyn Fn(&Request) -> Arc<CircuitBreaker> + Send + Sync;
+type KeyFn = dyn Fn(&Request) -> reqwest_middleware::Result<OwnedPermit> + Send + Sync;
 
 /// Where a request's breaker comes from.
 #[derive(Clone)]
@@ -71,7 +71,9 @@ impl CircuitBreakerMiddleware {
         K: Eq + std::hash::Hash + Clone + Send + Sync + 'static,
     {
         Self {
-            breakers: Breakers::PerKey(Arc::new(move |request| registry.get(&key(request)))),
+            breakers: Breakers::PerKey(Arc::new(move |request| {
+                registry.with_breaker(&key(request), acquire)
+            })),
             classifier: HttpClassifier::new(),
         }
     }
@@ -93,11 +95,6 @@ impl<C> CircuitBreakerMiddleware<C> {
     /// A permit from the breaker `request` goes through, or the error a
     /// rejection returns.
     fn try_acquire(&self, request: &Request) -> reqwest_middleware::Result<OwnedPermit> {
-        let acquire = |breaker: &Arc<CircuitBreaker>| {
-            breaker
-                .try_acquire_owned()
-                .map_err(|rejection| rejected(breaker, rejection))
-        };
         match &self.breakers {
             Breakers::One(breaker) => acquire(breaker),
             Breakers::PerOrigin(registry) => {
@@ -108,7 +105,7 @@ impl<C> CircuitBreakerMiddleware<C> {
                     .map(|(host, port)| (url.scheme(), host, port));
                 with_origin_breaker(registry, origin, acquire)
             }
-            Breakers::PerKey(key) => acquire(&key(request)),
+            Breakers::PerKey(acquire_for) => acquire_for(request),
         }
     }
 }
@@ -131,6 +128,13 @@ pub fn origin_of(url: &Url) -> Option<String> {
         url.port_or_known_default()?,
     );
     Some(out)
+}
+
+/// A permit from `breaker`, or the error a rejected request returns.
+fn acquire(breaker: &Arc<CircuitBreaker>) -> reqwest_middleware::Result<OwnedPermit> {
+    breaker
+        .try_acquire_owned()
+        .map_err(|rejection| rejected(breaker, rejection))
 }
 
 /// The error a rejected request returns.

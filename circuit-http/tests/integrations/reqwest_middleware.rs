@@ -197,3 +197,49 @@ async fn a_recovered_host_closes_its_breaker_through_probes() {
     );
     assert_eq!(hosts.get(&backend.origin()).state(), State::Closed);
 }
+
+#[tokio::test]
+async fn a_key_function_gives_each_route_its_breaker() {
+    let backend = Backend::start().await;
+    let routes = hosts(2);
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(CircuitBreakerMiddleware::per_key(
+            Arc::clone(&routes),
+            |request: &reqwest::Request| request.url().path().to_owned(),
+        ))
+        .build();
+    backend.answer(500);
+    for _ in 0..2 {
+        let _ = client.get(backend.url()).send().await.unwrap();
+    }
+    assert!(rejection(&client.get(backend.url()).send().await.unwrap_err()).is_some());
+    let other = format!("http://{}/other", backend.addr);
+    assert_eq!(client.get(&other).send().await.unwrap().status(), 404);
+    assert_eq!(routes.get("/work").state(), State::Open);
+    assert_eq!(routes.get("/other").state(), State::Closed);
+}
+
+#[tokio::test]
+async fn one_breaker_for_every_host() {
+    let (a, b) = (Backend::start().await, Backend::start().await);
+    let breaker = Arc::new(
+        circuit_core::CircuitBreaker::new(
+            "all-hosts",
+            Config {
+                max_failures: 2,
+                ..Config::default()
+            },
+        )
+        .unwrap(),
+    );
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(CircuitBreakerMiddleware::one(Arc::clone(&breaker)))
+        .build();
+    a.answer(503);
+    for _ in 0..2 {
+        let _ = client.get(a.url()).send().await.unwrap();
+    }
+    let error = client.get(b.url()).send().await.unwrap_err();
+    assert!(error.to_string().contains("all-hosts"), "{error}");
+    assert_eq!(b.hits(), 0);
+}
