@@ -101,7 +101,9 @@ impl Builder {
         let breaker = CircuitBreaker {
             name: self.name.into_boxed_str(),
             config: SwapCell::new(shared(self.config)),
-            state: AtomicU64::new(Packed::new(State::Closed, 0).0),
+            // Armed: the first success is judged (a policy may trip on it,
+            // with a zero threshold say), and that judgment decides again.
+            state: AtomicU64::new(Packed::new(State::Closed, 0).with_armed(true).0),
             open_until: AtomicU64::new(0),
             bucket_end: AtomicU64::new(bucket_end),
             run: FailureRun::default(),
@@ -116,11 +118,6 @@ impl Builder {
             listeners: self.listeners.into_boxed_slice(),
         };
         breaker.cache_hot_values(&breaker.config.peek());
-        // A policy may trip on the very first success (a zero threshold).
-        {
-            let cold = crate::sync::lock(&breaker.cold);
-            breaker.rearm(&cold, now, &breaker.config.peek());
-        }
         Ok(breaker)
     }
 }

@@ -169,26 +169,14 @@ impl CircuitBreaker {
         true
     }
 
-    /// Decides whether the next plain success must be judged (rule 1).
-    ///
-    /// Under the lock, in CLOSED. The mark is set *before* the stripes are
-    /// summed and cleared after, all `SeqCst`, while a fast success counts
-    /// itself (`SeqCst`) *before* it loads the mark: either this sum sees
-    /// that success, or that success sees the mark and is judged under the
-    /// lock. A success this sum misses can then only matter if the policy
-    /// said "armed", and then the mark stays set.
-    fn rearm(&self, cold: &Cold, now: u64, config: &Config) {
+    /// Under the lock: the next plain success of a CLOSED breaker must be
+    /// judged (see `judge`), because the window or the rules just changed
+    /// (a new bucket, a new config). That judgment decides again.
+    fn arm(&self) {
         let word = self.load();
-        if word.state() != State::Closed {
-            if word.armed() {
-                self.publish(word.with_armed(false));
-            }
-            return;
+        if word.state() == State::Closed && !word.armed() {
+            self.publish(word.with_armed(true));
         }
-        self.publish(word.with_armed(true));
-        let window = self.window_at(cold, now);
-        let armed = self.policy().may_trip_on_success(&window, config);
-        self.publish(word.with_armed(armed));
     }
 
     fn emit_reconfigured(&self, old: &Config, new: &Config) {

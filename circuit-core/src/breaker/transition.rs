@@ -7,6 +7,7 @@ use super::{CircuitBreaker, Cold};
 use crate::clock::duration_to_nanos;
 use crate::listener::{StateChange, TransitionReason, TransitionRecord};
 use crate::notify;
+use crate::policy::WindowSnapshot;
 use crate::ramp::Ramp;
 use crate::state::{Packed, State};
 use crate::sync::{Ordering, lock};
@@ -29,32 +30,64 @@ impl Events {
     }
 }
 
+/// One transition to make.
+pub(super) struct Move {
+    pub(super) to: State,
+    pub(super) reason: TransitionReason,
+    /// Clock time of the change.
+    pub(super) now: u64,
+    /// A Retry-After hint (ns, 0 = none, already capped) that lengthens an
+    /// open period.
+    pub(super) retry_after: u64,
+    /// The window a trip was judged on: the event reports it, and the
+    /// failure run that caused the trip is kept as judged, whatever a
+    /// racing success of the closing epoch does to it meanwhile.
+    pub(super) judged: Option<WindowSnapshot>,
+}
+
+impl Move {
+    pub(super) fn to(to: State, reason: TransitionReason, now: u64) -> Self {
+        Self {
+            to,
+            reason,
+            now,
+            retry_after: 0,
+            judged: None,
+        }
+    }
+}
+
 impl CircuitBreaker {
-    /// Moves to `to`, doing what entering it means; returns the new word.
-    /// `retry_after` (ns, 0 = none, already capped) lengthens an open
-    /// period.
+    /// Makes `change` from the state word `from`, doing what entering the
+    /// new state means; returns the new word.
     ///
     /// Everything that runs user code (the clock's wall time, the backoff)
     /// runs first: if it panics, nothing has changed.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn transition(
         &self,
         cold: &mut Cold,
         from: Packed,
-        to: State,
-        reason: TransitionReason,
-        now: u64,
-        retry_after: u64,
+        change: Move,
         events: &mut Events,
     ) -> Packed {
+        let Move {
+            to,
+            reason,
+            now,
+            retry_after,
+            judged,
+        } = change;
         let config = self.config.load();
         let wall_time = self.clock.wall_now();
         let trips = cold.trips.saturating_add(1);
         let backoff = (to == State::Open).then(|| self.backoff_for(trips, &config));
-        let window = self.window_at(cold, now);
+        let window = judged.unwrap_or_else(|| self.window_at(cold, now));
 
-        // From here on nothing calls user code.
+        // From here on nothing calls user code. Retag first: once the
+        // counters carry the new epoch's tag, no success of an older epoch
+        // can be counted in what follows (the fresh window's start, say).
         let mut next = from.next(to);
+        self.counters.retag(next.tag());
         let mut open_for = None;
         cold.probes.clear();
         cold.ramp = None;
@@ -95,14 +128,17 @@ impl CircuitBreaker {
             }
             State::ForcedOpen | State::ForcedClosed => {}
         }
-        // Retag before publishing: once the new epoch is visible, no
-        // outcome of an older one can reach its counters or its run.
-        self.counters.retag(next.tag());
-        self.run.retag(next.tag(), to != State::Closed);
-        self.publish(next);
-        if to == State::Closed {
-            self.rearm(cold, now, &config);
+        // The run, too, before publishing: once the new epoch is visible,
+        // no outcome of an older one can reach its counters or its run.
+        match judged {
+            Some(w) => self.run.set(next.tag(), w.consecutive_failures),
+            None => self.run.retag(next.tag(), to != State::Closed),
         }
+        if to == State::Closed {
+            // The first success of the new window is judged (see `judge`).
+            next = next.with_armed(true);
+        }
+        self.publish(next);
         if from.state() != to {
             cold.last_change = wall_time;
             let at = Duration::from_nanos(now);
@@ -140,7 +176,7 @@ impl CircuitBreaker {
             let now = self.clock.now_nanos();
             let word = self.load();
             if to == State::Closed || word.state() != to {
-                self.transition(&mut cold, word, to, reason, now, 0, &mut events);
+                self.transition(&mut cold, word, Move::to(to, reason, now), &mut events);
             }
         }
         self.emit(events);
@@ -168,8 +204,15 @@ impl CircuitBreaker {
         self.manual(State::ForcedClosed, TransitionReason::ForcedClosed);
     }
 
+    /// Delivers events gathered under the lock (which must be released).
     pub(super) fn emit(&self, events: Events) {
         let mut panics = notify::Panics::default();
+        self.emit_into(&mut panics, events);
+        panics.finish();
+    }
+
+    /// Delivers events, keeping the first listener panic in `panics`.
+    pub(super) fn emit_into(&self, panics: &mut notify::Panics, events: Events) {
         for change in events.changes.iter().flatten() {
             #[cfg(feature = "tracing")]
             tracing::warn!(
@@ -187,6 +230,5 @@ impl CircuitBreaker {
         if events.reset {
             panics.each(&self.listeners, |l| l.on_reset(&self.name));
         }
-        panics.finish();
     }
 }
