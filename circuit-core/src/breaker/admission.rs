@@ -165,7 +165,7 @@ impl CircuitBreaker {
     fn finish_ramp(&self, cold: &mut Cold) {
         cold.ramp = None;
         cold.trips = 0;
-        cold.current_backoff = Duration::ZERO;
+        cold.current_backoff = 0;
         self.publish(self.load().with_ramping(false));
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{CircuitBreaker, Cold};
+use super::{CircuitBreaker, Cold, Hooks};
 use crate::backoff::Backoff;
 use crate::clock::{BreakerClock, Clock, duration_to_nanos};
 use crate::counters::{Counters, FailureRun};
@@ -113,8 +113,12 @@ impl Builder {
             counters: Counters::new(),
             cold: Mutex::new(cold),
             clock,
-            policy: self.policy,
-            backoff: self.backoff,
+            hooks: (self.policy.is_some() || self.backoff.is_some()).then(|| {
+                Box::new(Hooks {
+                    policy: self.policy,
+                    backoff: self.backoff,
+                })
+            }),
             listeners: self.listeners.into_boxed_slice(),
         };
         breaker.cache_hot_values(&breaker.config.peek());

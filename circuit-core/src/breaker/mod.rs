@@ -68,9 +68,17 @@ pub struct CircuitBreaker {
     counters: Counters,
     cold: Mutex<Cold>,
     pub(crate) clock: BreakerClock,
+    /// A custom trip policy and backoff, if any (boxed: most breakers use
+    /// the defaults, and memory per breaker counts).
+    hooks: Option<Box<Hooks>>,
+    listeners: Box<[Arc<dyn EventListener>]>,
+}
+
+/// The replaceable decisions.
+#[derive(Debug, Default)]
+struct Hooks {
     policy: Option<Arc<dyn TripPolicy>>,
     backoff: Option<Arc<dyn Backoff>>,
-    listeners: Box<[Arc<dyn EventListener>]>,
 }
 
 impl CircuitBreaker {
@@ -103,12 +111,15 @@ impl CircuitBreaker {
     }
 
     fn policy(&self) -> &dyn TripPolicy {
-        self.policy.as_deref().unwrap_or(&DefaultTripPolicy)
+        self.hooks
+            .as_ref()
+            .and_then(|h| h.policy.as_deref())
+            .unwrap_or(&DefaultTripPolicy)
     }
 
     /// The backoff of the `trip`-th consecutive trip. Runs user code.
     fn backoff_for(&self, trip: u32, config: &Config) -> std::time::Duration {
-        match &self.backoff {
+        match self.hooks.as_ref().and_then(|h| h.backoff.as_ref()) {
             Some(custom) => custom.backoff(trip),
             None => ExponentialBackoff {
                 base: config.base_backoff,

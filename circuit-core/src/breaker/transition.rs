@@ -1,10 +1,12 @@
 //! Transitions: entering a state, manual control, delivering events.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use super::snapshot::success_rate;
 use super::{CircuitBreaker, Cold};
 use crate::clock::duration_to_nanos;
+use crate::config::MAX_DURATION;
 use crate::listener::{StateChange, TransitionReason, TransitionRecord};
 use crate::notify;
 use crate::policy::WindowSnapshot;
@@ -43,6 +45,8 @@ pub(super) struct Move {
     /// failure run that caused the trip is kept as judged, whatever a
     /// racing success of the closing epoch does to it meanwhile.
     pub(super) judged: Option<WindowSnapshot>,
+    /// An open period given from outside, instead of recovery + backoff.
+    pub(super) open_for: Option<Duration>,
 }
 
 impl Move {
@@ -53,6 +57,7 @@ impl Move {
             now,
             retry_after: 0,
             judged: None,
+            open_for: None,
         }
     }
 }
@@ -76,6 +81,7 @@ impl CircuitBreaker {
             now,
             retry_after,
             judged,
+            open_for: given,
         } = change;
         let config = self.config.load();
         let wall_time = self.clock.wall_now();
@@ -95,12 +101,20 @@ impl CircuitBreaker {
             State::Open => {
                 let backoff = backoff.unwrap_or_default();
                 cold.trips = trips;
-                let period = duration_to_nanos(config.recovery_timeout)
-                    .saturating_add(duration_to_nanos(backoff))
-                    .max(retry_after);
+                let period = match given {
+                    Some(period) => duration_to_nanos(period),
+                    None => duration_to_nanos(config.recovery_timeout)
+                        .saturating_add(duration_to_nanos(backoff))
+                        .max(retry_after),
+                };
                 self.open_until
                     .store(now.saturating_add(period), Ordering::Release);
-                cold.current_backoff = backoff;
+                // The backoff part: for a period given from outside, what
+                // it adds to the recovery timeout.
+                cold.current_backoff = match given {
+                    Some(_) => period.saturating_sub(duration_to_nanos(config.recovery_timeout)),
+                    None => duration_to_nanos(backoff),
+                };
                 cold.open_count = cold.open_count.saturating_add(1);
                 open_for = Some(Duration::from_nanos(period));
             }
@@ -119,11 +133,11 @@ impl CircuitBreaker {
                 if reason == TransitionReason::ProbesSucceeded && ramp > 0 {
                     // Gradual recovery: the backoff step is kept until the
                     // ramp completes, so a relapse keeps backing off.
-                    cold.ramp = Some(Ramp::new(now, ramp, config.recovery_ramp_floor));
+                    cold.ramp = Some(Box::new(Ramp::new(now, ramp, config.recovery_ramp_floor)));
                     next = next.with_ramping(true);
                 } else {
                     cold.trips = 0;
-                    cold.current_backoff = Duration::ZERO;
+                    cold.current_backoff = 0;
                 }
             }
             State::ForcedOpen | State::ForcedClosed => {}
@@ -205,6 +219,47 @@ impl CircuitBreaker {
     }
 
     /// Delivers events gathered under the lock (which must be released).
+    /// Opens the breaker for `period` because something outside it says
+    /// the backend is down: a peer replica whose breaker for the same
+    /// backend opened, an operator's runbook, a deploy hook. `reason` is
+    /// what the transition reports (e.g. `"opened by peer replica-3:
+    /// tripped: 5 consecutive failures (max 5)"`).
+    ///
+    /// CLOSED and HALF_OPEN go to OPEN for exactly `period` (as a trip: k
+    /// grows, so a relapse after it keeps backing off); an OPEN breaker
+    /// keeps the later of its own end and `period` from now, without a new
+    /// transition. FORCED states are left alone. Returns whether anything
+    /// changed.
+    pub fn open_for(&self, period: Duration, reason: impl Into<Cow<'static, str>>) -> bool {
+        let mut events = Events::default();
+        let changed = {
+            let mut cold = lock(&self.cold);
+            let now = self.clock.now_nanos();
+            let word = self.load();
+            let until = now.saturating_add(duration_to_nanos(period.min(MAX_DURATION)));
+            match word.state() {
+                State::ForcedOpen | State::ForcedClosed => false,
+                State::Open => {
+                    let extends = until > self.open_until.load(Ordering::Acquire);
+                    if extends {
+                        self.open_until.store(until, Ordering::Release);
+                    }
+                    extends
+                }
+                State::Closed | State::HalfOpen => {
+                    let change = Move {
+                        open_for: Some(period.min(MAX_DURATION)),
+                        ..Move::to(State::Open, TransitionReason::External(reason.into()), now)
+                    };
+                    self.transition(&mut cold, word, change, &mut events);
+                    true
+                }
+            }
+        };
+        self.emit(events);
+        changed
+    }
+
     pub(super) fn emit(&self, events: Events) {
         let mut panics = notify::Panics::default();
         self.emit_into(&mut panics, events);
