@@ -6,11 +6,9 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
 use super::{Make, Map, Registry, Writer, touch_granularity};
 use crate::clock::{BreakerClock, duration_to_nanos};
-use crate::sync::{AtomicU64, Mutex};
+use crate::sync::{AtomicU64, Mutex, SwapCell};
 use crate::{Builder, Clock, Config, EventListener};
 
 use super::RegistryError;
@@ -159,7 +157,7 @@ where
             .overflow(self.config.clone())
             .map_err(RegistryError::Config)?;
         Ok(Registry {
-            map: ArcSwap::from_pointee(Map::default()),
+            map: SwapCell::new(Arc::new(Map::default())),
             writer: Mutex::new(Writer {
                 default: self.config,
                 config_for: self.config_for,

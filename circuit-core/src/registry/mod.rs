@@ -8,10 +8,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
 use crate::clock::BreakerClock;
-use crate::sync::{AtomicU64, Mutex, Ordering, lock};
+use crate::sync::{AtomicU64, Mutex, Ordering, SwapCell, lock};
 use crate::{CircuitBreaker, Config};
 
 mod builder;
@@ -60,7 +58,7 @@ type ConfigFn<K> = dyn Fn(&K) -> Config + Send + Sync;
 /// ```
 ///
 /// # Lookups
-/// The keys live in an immutable map behind an [`ArcSwap`]: looking up a
+/// The keys live in an immutable map behind an `ArcSwap`: looking up a
 /// key that has a breaker takes no lock, reads one snapshot pointer, hashes
 /// the key (with foldhash, seeded per process) and clones an `Arc`. Creating a breaker copies the map under a
 /// writer lock that lookups never take, so it costs O(breakers): keys are
@@ -91,7 +89,7 @@ type ConfigFn<K> = dyn Fn(&K) -> Config + Send + Sync;
 /// registry creates; listeners tell breakers apart by name (the key's
 /// `Display` unless [`names`](RegistryBuilder::names) says otherwise).
 pub struct Registry<K> {
-    map: ArcSwap<Map<K>>,
+    map: SwapCell<Map<K>>,
     /// Creation, eviction and reconfiguration: never taken by a lookup.
     writer: Mutex<Writer<K>>,
     make: Make<K>,
@@ -231,7 +229,7 @@ where
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         {
-            let map = self.map.load();
+            let map = self.map.peek();
             if let Some(slot) = map.get(key) {
                 slot.touch(self.clock.now_nanos(), self.touch_every);
                 return f(&slot.breaker);
@@ -247,7 +245,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let map = self.map.load();
+        let map = self.map.peek();
         let slot = map.get(key)?;
         slot.touch(self.clock.now_nanos(), self.touch_every);
         Some(Arc::clone(&slot.breaker))
@@ -259,7 +257,7 @@ where
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
         let writer = lock(&self.writer);
-        let current = self.map.load_full();
+        let current = self.map.load();
         // Another caller may have created it while this one waited.
         if let Some(slot) = current.get(key) {
             return Ok(Arc::clone(&slot.breaker));
@@ -296,7 +294,7 @@ where
             next.remove::<K>(victim);
         }
         next.insert(key, Arc::new(Slot::new(Arc::clone(&breaker), now)));
-        self.map.store(Arc::new(next));
+        self.map.swap(Arc::new(next));
         Ok(breaker)
     }
 
@@ -309,14 +307,14 @@ where
     /// and were not looked up for `idle_timeout`; returns how many.
     pub fn evict_idle(&self) -> usize {
         let _writer = lock(&self.writer);
-        let current = self.map.load_full();
+        let current = self.map.load();
         let victims = evict::idle(&current, self.clock.now_nanos(), self.idle_nanos);
         if !victims.is_empty() {
             let mut next = Map::clone(&current);
             for victim in &victims {
                 next.remove::<K>(victim);
             }
-            self.map.store(Arc::new(next));
+            self.map.swap(Arc::new(next));
         }
         victims.len()
     }
@@ -330,18 +328,18 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let _writer = lock(&self.writer);
-        let current = self.map.load_full();
+        let current = self.map.load();
         current.get(key)?;
         let mut next = Map::clone(&current);
         let slot = next.remove(key)?;
-        self.map.store(Arc::new(next));
+        self.map.swap(Arc::new(next));
         Some(Arc::clone(&slot.breaker))
     }
 
     /// Every key and its breaker, at one instant, in no particular order.
     pub fn entries(&self) -> Vec<(K, Arc<CircuitBreaker>)> {
         self.map
-            .load()
+            .peek()
             .iter()
             .map(|(key, slot)| (key.clone(), Arc::clone(&slot.breaker)))
             .collect()
@@ -349,7 +347,7 @@ where
 
     /// How many breakers the registry holds (the overflow breaker aside).
     pub fn len(&self) -> usize {
-        self.map.load().len()
+        self.map.peek().len()
     }
 
     /// Whether it holds none.
@@ -384,7 +382,7 @@ where
 impl<K> fmt::Debug for Registry<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
-            .field("breakers", &self.map.load().len())
+            .field("breakers", &self.map.peek().len())
             .field("max_breakers", &self.max_breakers)
             .field("idle_timeout", &self.idle_timeout)
             .field("overflowed", &self.overflowed.load(Ordering::Relaxed))

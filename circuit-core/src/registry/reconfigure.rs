@@ -37,7 +37,7 @@ where
         writer.default = config.clone();
         writer.config_for = None;
         writer.overrides.clear();
-        for slot in self.map.load().values() {
+        for slot in self.map.peek().values() {
             slot.breaker
                 .reconfigure(config.clone())
                 .map_err(RegistryError::Config)?;
@@ -60,7 +60,7 @@ where
         config_for: impl Fn(&K) -> Config + Send + Sync + 'static,
     ) -> Result<(), RegistryError> {
         let mut writer = lock(&self.writer);
-        let map = self.map.load_full();
+        let map = self.map.load();
         let mut planned = Vec::with_capacity(map.len());
         for (key, slot) in map.iter() {
             let config = config_for(key);
@@ -109,7 +109,7 @@ where
         let mut writer = lock(&self.writer);
         let held = self
             .map
-            .load()
+            .peek()
             .get::<K>(&key)
             .map(|slot| Arc::clone(&slot.breaker));
         writer.overrides.insert(key, config.clone());
