@@ -123,6 +123,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod adaptive;
 mod backoff;
 mod breaker;
 mod call;
@@ -141,6 +142,7 @@ mod state;
 mod sync;
 mod window;
 
+pub use adaptive::{AdaptivePolicy, AdaptiveSettings, Baseline};
 pub use backoff::{Backoff, ConstantBackoff, ExponentialBackoff, Jittered};
 pub use breaker::{Builder, CircuitBreaker, HISTORY_CAPACITY};
 pub use call::{Classifier, DefaultClassifier};
@@ -153,7 +155,9 @@ pub use error::{CallError, RejectReason, Rejected};
 pub use listener::{EventListener, StateChange, TransitionReason, TransitionRecord};
 pub use metrics::{Metrics, WindowMetrics};
 pub use permit::{Outcome, OwnedPermit, Permit};
-pub use policy::{DefaultTripPolicy, TripPolicy, TripReason, WindowSnapshot};
+pub use policy::{
+    DefaultTripPolicy, Observation, Thresholds, TripPolicy, TripReason, WindowSnapshot,
+};
 pub use state::{State, UnknownState};
 
 #[cfg(test)]

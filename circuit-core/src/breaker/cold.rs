@@ -35,6 +35,10 @@ pub(super) struct Cold {
     pub(super) last_change: SystemTime,
     pub(super) open_count: u64,
     pub(super) recovery_attempts: u64,
+    /// Clock time from which a CLOSED breaker has had full traffic (its
+    /// last close, or the end of its recovery ramp): a bucket that began
+    /// earlier is not steady (see `Observation::steady`).
+    pub(super) steady_since: u64,
 }
 
 impl Cold {
@@ -52,6 +56,7 @@ impl Cold {
             last_change: now,
             open_count: 0,
             recovery_attempts: 0,
+            steady_since: 0,
         }
     }
 

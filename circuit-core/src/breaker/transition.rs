@@ -88,6 +88,13 @@ impl CircuitBreaker {
         let trips = cold.trips.saturating_add(1);
         let backoff = (to == State::Open).then(|| self.backoff_for(trips, &config));
         let window = judged.unwrap_or_else(|| self.window_at(cold, now));
+        // A fresh window ends the bucket in progress early: a learning
+        // policy hears of it (as not steady) before it is dropped.
+        let slow = if to == State::Closed {
+            self.observe_bucket(cold, self.cumulative(cold), now, true)
+        } else {
+            None
+        };
 
         // From here on nothing calls user code. Retag first: once the
         // counters carry the new epoch's tag, no success of an older epoch
@@ -129,13 +136,19 @@ impl CircuitBreaker {
                 self.bucket_end
                     .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
                 cold.success_base = counts.successes;
+                if let Some(slow) = slow {
+                    self.slow_nanos.store(slow, Ordering::Relaxed);
+                }
                 let ramp = duration_to_nanos(config.recovery_ramp);
                 if reason == TransitionReason::ProbesSucceeded && ramp > 0 {
                     // Gradual recovery: the backoff step is kept until the
                     // ramp completes, so a relapse keeps backing off.
-                    cold.ramp = Some(Box::new(Ramp::new(now, ramp, config.recovery_ramp_floor)));
+                    let ramp = Ramp::new(now, ramp, config.recovery_ramp_floor);
+                    cold.steady_since = ramp.end();
+                    cold.ramp = Some(Box::new(ramp));
                     next = next.with_ramping(true);
                 } else {
+                    cold.steady_since = cold.ring.current_start();
                     cold.trips = 0;
                     cold.current_backoff = 0;
                 }
