@@ -26,7 +26,10 @@ pub(super) struct Cold {
     /// The backoff part of the current (or last) open period, in ns.
     pub(super) current_backoff: u64,
     pub(super) probes: Probes,
-    /// Boxed: most breakers never ramp, and memory per breaker counts.
+    /// The running recovery ramp; once it is over, kept until the next
+    /// transition, because its end tells a learning trip policy which
+    /// bucket first had full traffic. Boxed: most breakers never ramp, and
+    /// memory per breaker counts.
     pub(super) ramp: Option<Box<Ramp>>,
     /// Allocated at the first transition (boxed, an empty `VecDeque` still
     /// takes 32 bytes in every breaker).
@@ -35,10 +38,6 @@ pub(super) struct Cold {
     pub(super) last_change: SystemTime,
     pub(super) open_count: u64,
     pub(super) recovery_attempts: u64,
-    /// Clock time from which a CLOSED breaker has had full traffic (its
-    /// last close, or the end of its recovery ramp): a bucket that began
-    /// earlier is not steady (see `Observation::steady`).
-    pub(super) steady_since: u64,
 }
 
 impl Cold {
@@ -56,7 +55,6 @@ impl Cold {
             last_change: now,
             open_count: 0,
             recovery_attempts: 0,
-            steady_since: 0,
         }
     }
 

@@ -56,10 +56,12 @@ impl CircuitBreaker {
             window: snapshot(w, run),
             state,
             ramping: word.ramping(),
+            // A bucket that began before a recovery ramp ended saw only
+            // part of the traffic for part of its time.
             steady: !early
                 && state == State::Closed
                 && !word.ramping()
-                && start >= cold.steady_since,
+                && cold.ramp.as_ref().is_none_or(|ramp| start >= ramp.end()),
         };
         let config = self.config.peek();
         policy.observe(&observation, &config);

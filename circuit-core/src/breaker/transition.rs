@@ -143,12 +143,9 @@ impl CircuitBreaker {
                 if reason == TransitionReason::ProbesSucceeded && ramp > 0 {
                     // Gradual recovery: the backoff step is kept until the
                     // ramp completes, so a relapse keeps backing off.
-                    let ramp = Ramp::new(now, ramp, config.recovery_ramp_floor);
-                    cold.steady_since = ramp.end();
-                    cold.ramp = Some(Box::new(ramp));
+                    cold.ramp = Some(Box::new(Ramp::new(now, ramp, config.recovery_ramp_floor)));
                     next = next.with_ramping(true);
                 } else {
-                    cold.steady_since = cold.ring.current_start();
                     cold.trips = 0;
                     cold.current_backoff = 0;
                 }
