@@ -138,6 +138,9 @@ mod notify;
 mod permit;
 mod policy;
 mod ramp;
+#[cfg(any(test, feature = "replay"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "replay")))]
+pub mod replay;
 mod state;
 mod sync;
 mod window;

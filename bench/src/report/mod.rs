@@ -1,6 +1,7 @@
 //! The report: gathered results, the summary verdicts, and the three
 //! files plus the terminal tables.
 
+pub(crate) mod adaptive;
 mod chart;
 pub(crate) mod format;
 pub(crate) mod machine;
@@ -17,6 +18,7 @@ use serde::{Serialize, Serializer};
 use crate::cli::Mode;
 use crate::error::Error;
 use crate::scenarios::BreakerResults;
+use crate::scenarios::adaptive::AdaptiveResults;
 use crate::scenarios::client::ClientResults;
 use crate::scenarios::fallback::FallbackRow;
 use machine::Machine;
@@ -39,6 +41,8 @@ pub(crate) struct Report {
     pub(crate) fallback: Result<Vec<FallbackRow>, String>,
     #[serde(serialize_with = "measured")]
     pub(crate) client: Result<ClientResults, String>,
+    #[serde(serialize_with = "measured")]
+    pub(crate) adaptive: Result<AdaptiveResults, String>,
     pub(crate) summary: Vec<Verdict>,
 }
 
@@ -119,6 +123,7 @@ mod tests {
             breakers: BreakerResults::default(),
             fallback: Err("skipped".into()),
             client: Err("no server".into()),
+            adaptive: Err("skipped".into()),
             summary: Vec::new(),
         };
         report.summarize();

@@ -255,6 +255,14 @@ pub(crate) fn tables(report: &Report) -> Vec<Table> {
         call_table("5a. Open state: one rejected call", &b.open_state),
         fallback_table(report),
     ];
+    match &report.adaptive {
+        Ok(results) => tables.push(super::adaptive::table(results)),
+        Err(why) => {
+            let mut t = Table::new(super::adaptive::TITLE, &[]);
+            t.notes.push(format!("not measured: {why}"));
+            tables.push(t);
+        }
+    }
     if !b.skipped.is_empty() {
         let mut t = Table::new("Left out", &["library", "config", "section", "why"]);
         for s in &b.skipped {

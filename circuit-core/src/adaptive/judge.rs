@@ -102,11 +102,11 @@ impl Model {
     pub(crate) fn past_threshold(&self, window: &WindowSnapshot, config: &Config) -> bool {
         match &self.learned {
             None => {
-                let judged = WindowSnapshot {
-                    calls: window.calls.max(u64::from(config.min_requests)),
-                    ..*window
+                let any_calls = Config {
+                    min_requests: 1,
+                    ..config.clone()
                 };
-                window.calls > 0 && DefaultTripPolicy.should_trip(&judged, config).is_some()
+                DefaultTripPolicy.should_trip(window, &any_calls).is_some()
             }
             Some(learned) => {
                 window.consecutive_failures >= learned.run

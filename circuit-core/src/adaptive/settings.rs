@@ -45,7 +45,10 @@ pub struct AdaptiveSettings {
     pub threshold_ceiling: f64,
     /// How unlikely a window must be under the learned normal to open the
     /// breaker: an upper bound on the chance that one judgment of a window
-    /// at the normal rate trips it. Default 1e-6.
+    /// at the normal rate passes the rate test, and on the chance that a
+    /// call ends a run of failures as long as the learned run threshold.
+    /// Default 1e-7: at 20 calls a second and a 1 % normal, a false trip
+    /// every few months.
     pub significance: f64,
     /// The bounded upward pace ("boiling frog"): learned failure and
     /// slow-call rates, their spread and the learned latency rise by at
@@ -69,7 +72,7 @@ impl Default for AdaptiveSettings {
             min_calls: 1_000,
             threshold_floor: 0.05,
             threshold_ceiling: 0.8,
-            significance: 1e-6,
+            significance: 1e-7,
             max_rise_per_hour: 2.0,
             slow_call_p99_multiple: Some(3.0),
         }
@@ -155,7 +158,7 @@ mod tests {
         assert_eq!(s.learning_horizon, Duration::from_secs(1800));
         assert_eq!(
             (s.threshold_floor, s.threshold_ceiling, s.significance),
-            (0.05, 0.8, 1e-6)
+            (0.05, 0.8, 1e-7)
         );
         assert_eq!(s.slow_call_p99_multiple, Some(3.0));
     }
