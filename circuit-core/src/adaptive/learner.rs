@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::bound::Bound;
 use super::judge::{Learned, Model};
-use super::rate::{LearnedRate, capped};
+use super::rate::LearnedRate;
 use super::settings::AdaptiveSettings;
 use super::sketch::{BINS, Histogram};
 use crate::Config;
@@ -92,7 +92,7 @@ impl Learner {
             .flatten();
         self.p99 = match (self.p99, p99, pace) {
             (Some(old), Some(new), Some((rise, hours))) => {
-                let most = capped(old.as_secs_f64(), rise, hours);
+                let most = old.as_secs_f64() * rise.powf(hours);
                 Some(new.min(seconds(most)))
             }
             (_, new, _) => new,

@@ -24,6 +24,8 @@ mod learner;
 mod rate;
 mod settings;
 mod sketch;
+#[cfg(test)]
+mod tests;
 
 pub use baseline::Baseline;
 pub use settings::AdaptiveSettings;
@@ -70,13 +72,13 @@ use sketch::Recorder;
 /// [`threshold_floor`](AdaptiveSettings::threshold_floor) (5 %), and it is
 /// either at least [`threshold_ceiling`](AdaptiveSettings::threshold_ceiling)
 /// (80 %) or so far above the normal rate `p` that a window like it would
-/// come by chance less than once in a million judgments: `n · KL(k/n ‖ p) /
-/// φ(n) >= ln(1/significance)`, the Chernoff bound on the binomial tail,
+/// come by chance less than once in ten million judgments: `n · KL(k/n ‖ p)
+/// / φ(n) >= ln(1/significance)`, the Chernoff bound on the binomial tail,
 /// divided by the learned dispersion `φ`. Slow calls are judged the same
 /// way, against the learned slow-call rate, and a call is slow above 3×
 /// the learned p99 (never later than `slow_call_threshold`). A run of
 /// consecutive failures opens it when that run is as unlikely at the
-/// normal rate (at least 3). These replace `max_failures`,
+/// normal rate (at least 3; 4 at a 1 % normal). These replace `max_failures`,
 /// `failure_threshold` and `slow_call_rate_threshold`.
 ///
 /// **What it never does.**
@@ -86,7 +88,7 @@ use sketch::Recorder;
 /// * *Follow a backend that worsens slowly*: learned rates, their spread
 ///   and the learned latency rise by at most
 ///   [`max_rise_per_hour`](AdaptiveSettings::max_rise_per_hour) (×2) per
-///   hour of learning; they follow improvements at once.
+///   hour of learning; improvements are followed with no cap.
 /// * *Judge on too few calls*: until ready, and whenever the learned calls
 ///   fade below `min_calls` (a quiet backend), the config's thresholds
 ///   apply, exactly as [`DefaultTripPolicy`](crate::DefaultTripPolicy)'s.

@@ -109,8 +109,8 @@ impl LearnedRate {
     }
 }
 
-/// The most a value may reach from `old` after `hours` at `rise` per hour.
-pub(crate) fn capped(old: f64, rise: f64, hours: f64) -> f64 {
+/// The most a rate may reach from `old` after `hours` at `rise` per hour.
+fn capped(old: f64, rise: f64, hours: f64) -> f64 {
     old * rise.powf(hours) + ABSOLUTE_RISE_PER_HOUR * hours
 }
 

@@ -54,7 +54,8 @@ pub struct AdaptiveSettings {
     /// slow-call rates, their spread and the learned latency rise by at
     /// most this factor per hour of learning (rates also by half a
     /// percentage point per hour, so that a rate learned at zero can rise
-    /// at all). Downward, they follow the backend at once. Default 2.0.
+    /// at all). Downward there is no cap: they follow the learned average
+    /// as fast as older calls fade. Default 2.0.
     pub max_rise_per_hour: f64,
     /// Latency judged against the learned normal: a call slower than this
     /// multiple of the learned p99 of successful calls is slow (never
