@@ -159,7 +159,7 @@ impl AdaptivePolicy {
     /// threshold follows at its next bucket rotation.
     pub fn forget(&self) {
         *lock(&self.learner) = Learner::default();
-        drop(self.latencies.drain());
+        self.latencies.drain();
     }
 
     fn model(&self) -> judge::Model {

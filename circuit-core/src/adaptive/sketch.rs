@@ -64,8 +64,8 @@ impl Recorder {
 
     /// Takes the counts recorded since the last drain (a call recorded
     /// meanwhile lands in this drain or the next, never in neither).
-    pub(crate) fn drain(&self) -> Box<[u64; BINS]> {
-        let mut counts = Box::new([0u64; BINS]);
+    pub(crate) fn drain(&self) -> [u64; BINS] {
+        let mut counts = [0u64; BINS];
         for (count, bin) in counts.iter_mut().zip(self.bins.iter()) {
             *count = bin.swap(0, Ordering::Relaxed);
         }
