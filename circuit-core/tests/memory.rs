@@ -81,30 +81,3 @@ fn two_threads_that_collide_get_stripes_of_their_own() {
     );
     assert_eq!(cb.metrics().total_successes, 400_000);
 }
-
-#[test]
-fn an_adaptive_breaker_holds_its_baseline_in_under_5_kib_more() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    drop(CircuitBreaker::builder("warm-up").build().unwrap());
-    let (plain, plain_bytes) =
-        held_by(|| Arc::new(CircuitBreaker::builder("breaker-00000").build().unwrap()));
-    let (adaptive, adaptive_bytes) = held_by(|| {
-        Arc::new(
-            CircuitBreaker::builder("breaker-00001")
-                .trip_policy(circuit_core::AdaptivePolicy::default())
-                .build()
-                .unwrap(),
-        )
-    });
-    let ((), used) = held_by(|| {
-        for _ in 0..100 {
-            adaptive.try_acquire().unwrap().record_success();
-            plain.try_acquire().unwrap().record_success();
-        }
-    });
-    let extra = adaptive_bytes + used - plain_bytes;
-    assert!(
-        extra <= 5 * 1024,
-        "{extra} bytes more for an adaptive breaker"
-    );
-}

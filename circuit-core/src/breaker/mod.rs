@@ -175,8 +175,7 @@ impl CircuitBreaker {
             return false;
         }
         let counts = self.cumulative(cold);
-        let next_start = cold.ring.bucket_of(now).saturating_mul(cold.ring.width());
-        let slow = self.observe_bucket(cold, counts, next_start, false);
+        let slow = self.observe_bucket(cold, counts, now, false);
         cold.ring.advance(now, counts);
         self.bucket_end
             .store(cold.ring.current_bucket_end(), Ordering::Relaxed);

@@ -15,6 +15,7 @@ use crate::window::Cumulative;
 
 impl CircuitBreaker {
     /// The custom trip policy, if there is one.
+    #[inline]
     pub(super) fn custom_policy(&self) -> Option<&dyn TripPolicy> {
         self.hooks.as_ref().and_then(|h| h.policy.as_deref())
     }
@@ -25,20 +26,38 @@ impl CircuitBreaker {
         duration_to_nanos(self.policy().slow_call_threshold(config))
     }
 
-    /// Under the lock, before the ring moves on from its current bucket:
-    /// lets a custom policy observe that bucket, which ends at `end` (the
-    /// next bucket's start, or now when a fresh window cuts it short:
-    /// `early`), and returns the slow-call threshold the policy wants now.
-    /// Runs user code and changes nothing.
+    /// Under the lock, before the ring moves on from its current bucket
+    /// to `now`'s: lets a custom policy observe that bucket, which ends
+    /// where `now`'s begins (or at `now`, when a fresh window cuts it
+    /// short: `early`), and returns the slow-call threshold the policy
+    /// wants now. Runs user code and changes nothing.
+    #[inline]
     pub(super) fn observe_bucket(
         &self,
         cold: &Cold,
         counts: Cumulative,
-        end: u64,
+        now: u64,
         early: bool,
     ) -> Option<u64> {
         let policy = self.custom_policy()?;
+        Some(self.tell(policy, cold, counts, now, early))
+    }
+
+    #[cold]
+    fn tell(
+        &self,
+        policy: &dyn TripPolicy,
+        cold: &Cold,
+        counts: Cumulative,
+        now: u64,
+        early: bool,
+    ) -> u64 {
         let ring = &cold.ring;
+        let end = if early {
+            now
+        } else {
+            ring.bucket_of(now).saturating_mul(ring.width())
+        };
         let start = ring.current_start();
         let run = self.run.get();
         let own = ring.current_counts(counts);
@@ -65,7 +84,7 @@ impl CircuitBreaker {
         };
         let config = self.config.peek();
         policy.observe(&observation, &config);
-        Some(self.policy_slow_nanos(&config))
+        self.policy_slow_nanos(&config)
     }
 }
 
