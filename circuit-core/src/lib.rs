@@ -91,7 +91,9 @@
 //! Small object-safe traits, each with a default that costs nothing when
 //! unused: [`Clock`] ([`SystemClock`]; `ManualClock` with the `test-util`
 //! feature), [`EventListener`], [`TripPolicy`], [`Backoff`] and
-//! [`Classifier`]. The clock, backoff and trip policy run under the
+//! [`Classifier`]. [`AdaptivePolicy`] is a trip policy that learns the
+//! backend's normal failure rate and latency and judges the window against
+//! it (`CircuitBreaker::builder(name).trip_policy(AdaptivePolicy::default())`). The clock, backoff and trip policy run under the
 //! breaker's internal lock: they must be quick and must not call back into
 //! the breaker; if one panics, the breaker is left as it was. Listeners run
 //! after the lock is released; one panicking listener does not stop the
@@ -112,6 +114,9 @@
 //!   `reason` and `epoch` on every transition, and an `info` event "Circuit
 //!   breaker reconfigured" naming the changed fields.
 //! * `test-util`: [`ManualClock`].
+//! * `replay` (implies `test-util`): `replay`, incidents replayed through
+//!   any trip policy on a `ManualClock`, and the seeded scenarios the
+//!   adaptive policy is measured on. Pure computation, no I/O.
 //!
 //! [`try_acquire`]: CircuitBreaker::try_acquire
 //! [`reset`]: CircuitBreaker::reset

@@ -30,7 +30,7 @@ pub enum TripReason {
         /// `slow_call_rate_threshold`.
         threshold: f64,
     },
-    /// A custom [`TripPolicy`] said so.
+    /// A custom [`TripPolicy`](super::TripPolicy) said so.
     Custom(Cow<'static, str>),
 }
 
