@@ -34,12 +34,16 @@ async fn the_adaptive_demo_reports_what_it_learned() {
             .as_ref()
             .unwrap_or_else(|| panic!("{name}: nothing learned reported"));
         assert!(learned.ready, "{name}: {}", learned.summary);
-        // The embedded backend fails nothing while healthy, and answers in
-        // milliseconds: what was learned is that, not the incident.
+        // The embedded backend fails nothing while healthy and answers far
+        // within the timeout: what was learned is that, not the incident
+        // (its 500s, and its answers slower than the timeout).
         assert!(learned.failure_rate < 0.05, "{name}: {}", learned.summary);
+        let timeout_ms = report.config.request_timeout_ms;
         assert!(
-            learned.latency_p99_ms.is_some_and(|p99| p99 < 100.0),
-            "{name}: {}",
+            learned
+                .latency_p99_ms
+                .is_some_and(|p99| p99 < timeout_ms / 2.0),
+            "{name}: {} (timeout {timeout_ms} ms)",
             learned.summary
         );
         assert!(learned.summary.starts_with("normal failure rate"));
