@@ -1,5 +1,12 @@
 //! Judging a window: by the config's rules while warming up, by the
 //! learned bounds once ready. Pure functions of what was learned.
+//!
+//! Once ready, the learned tests judge the whole window and, on its own,
+//! its newest bucket (the calls of the last tenth of `monitor_window`): a
+//! sharp rise shows in the newest bucket within seconds, long before it
+//! weighs enough in the whole window. The newest bucket is the window
+//! minus its older buckets, whose counts the policy knows from observing
+//! them close ([`Older`]).
 
 use std::time::Duration;
 
@@ -13,6 +20,32 @@ pub(crate) struct Model {
     /// `None` while warming up (or with too few calls learned): the
     /// config's rules apply, exactly as [`DefaultTripPolicy`]'s.
     pub(crate) learned: Option<Learned>,
+    /// The window's buckets before its newest one, as observed (`None`
+    /// before the first observation: no newest-bucket test).
+    pub(crate) older: Option<Older>,
+}
+
+/// Counts of the window's older buckets (all but the newest).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Older {
+    pub(crate) calls: u64,
+    pub(crate) failures: u64,
+    pub(crate) slow_calls: u64,
+}
+
+impl Older {
+    /// The newest bucket: `window` minus the older buckets, if they fit
+    /// in it (they always do when the observations match the window; a
+    /// mismatch skips the newest-bucket test rather than guess).
+    fn newest(&self, window: &WindowSnapshot) -> Option<WindowSnapshot> {
+        let newest = WindowSnapshot {
+            calls: window.calls.checked_sub(self.calls)?,
+            failures: window.failures.checked_sub(self.failures)?,
+            slow_calls: window.slow_calls.checked_sub(self.slow_calls)?,
+            ..*window
+        };
+        (newest.failures <= newest.calls && newest.slow_calls <= newest.calls).then_some(newest)
+    }
 }
 
 /// The learned rules.
@@ -38,29 +71,34 @@ impl Model {
     ) -> Option<TripReason> {
         match &self.learned {
             None => DefaultTripPolicy.should_trip(window, config),
-            Some(learned) => learned.should_trip(window, config),
+            Some(learned) => learned.should_trip(window, self.older, config),
         }
     }
 
-    /// Exact: a success ends the failure run and adds one call, and the
-    /// learned rate tests only get harder to pass with more calls (see
-    /// `bound.rs`), so the one success to ask about is the one that brings
-    /// the window to `min_requests`, or the next.
+    /// Exact: a success ends the failure run and adds one call to the
+    /// window and to its newest bucket, and each learned rate test only
+    /// gets harder to pass with more calls (see `bound.rs`) once it
+    /// applies: the window's test from `min_requests` calls in the window,
+    /// the newest bucket's from `min_requests` calls in the bucket. So the
+    /// successes to ask about are the next one and the ones that bring the
+    /// window, and the newest bucket, to `min_requests`.
     pub(crate) fn may_trip_on_success(&self, window: &WindowSnapshot, config: &Config) -> bool {
-        match &self.learned {
-            None => DefaultTripPolicy.may_trip_on_success(window, config),
-            Some(learned) => {
+        let Some(learned) = &self.learned else {
+            return DefaultTripPolicy.may_trip_on_success(window, config);
+        };
+        let min = u64::from(config.min_requests);
+        let next = window.calls.saturating_add(1);
+        let older = self.older.map_or(0, |o| o.calls);
+        [next.max(min), next.max(min.saturating_add(older))]
+            .into_iter()
+            .any(|calls| {
                 let after = WindowSnapshot {
-                    calls: window
-                        .calls
-                        .saturating_add(1)
-                        .max(u64::from(config.min_requests)),
+                    calls,
                     consecutive_failures: 0,
                     ..*window
                 };
-                learned.should_trip(&after, config).is_some()
-            }
-        }
+                learned.should_trip(&after, self.older, config).is_some()
+            })
     }
 
     /// The slow-call threshold in effect.
@@ -118,35 +156,47 @@ impl Model {
 }
 
 impl Learned {
-    fn should_trip(&self, window: &WindowSnapshot, config: &Config) -> Option<TripReason> {
+    fn should_trip(
+        &self,
+        window: &WindowSnapshot,
+        older: Option<Older>,
+        config: &Config,
+    ) -> Option<TripReason> {
         if window.consecutive_failures >= self.run {
             return Some(TripReason::ConsecutiveFailures {
                 count: window.consecutive_failures,
                 threshold: self.run,
             });
         }
-        let calls = window.calls;
-        if calls < u64::from(config.min_requests) {
+        let min = u64::from(config.min_requests);
+        if window.calls < min {
             return None;
         }
-        if self.failures.exceeds(window.failures, calls) {
-            return Some(TripReason::FailureRate {
-                rate: window.failure_rate(),
-                threshold: self.failures.threshold(calls),
-            });
-        }
-        let rate = window.slow_call_rate();
-        match self.slow {
-            Some(bound) => {
-                bound
-                    .exceeds(window.slow_calls, calls)
-                    .then(|| TripReason::SlowCallRate {
-                        rate,
-                        threshold: bound.threshold(calls),
-                    })
+        let newest = older
+            .and_then(|o| o.newest(window))
+            .filter(|n| n.calls >= min);
+        // The whole window, then its newest bucket alone.
+        let spans = std::iter::once(window).chain(newest.as_ref());
+        for span in spans.clone() {
+            if self.failures.exceeds(span.failures, span.calls) {
+                return Some(TripReason::FailureRate {
+                    rate: span.failure_rate(),
+                    threshold: self.failures.threshold(span.calls),
+                });
             }
+        }
+        match self.slow {
+            Some(bound) => spans.into_iter().find_map(|span| {
+                bound
+                    .exceeds(span.slow_calls, span.calls)
+                    .then(|| TripReason::SlowCallRate {
+                        rate: span.slow_call_rate(),
+                        threshold: bound.threshold(span.calls),
+                    })
+            }),
             None => {
                 let threshold = config.slow_call_rate_threshold?;
+                let rate = window.slow_call_rate();
                 (rate >= threshold).then_some(TripReason::SlowCallRate { rate, threshold })
             }
         }
@@ -184,6 +234,7 @@ mod tests {
                 }),
                 slow_call: Some(Duration::from_millis(600)),
             }),
+            older: None,
         }
     }
 
@@ -246,6 +297,32 @@ mod tests {
     }
 
     #[test]
+    fn the_newest_bucket_alone_can_trip() {
+        let c = Config::default();
+        let mut m = learned(0.01);
+        // 1 200 calls, 30 failures: 2.5 %, fine for the window; but 20 of
+        // them in the newest 60 calls.
+        let w = window(1200, 30, 0, 0);
+        assert_eq!(m.should_trip(&w, &c), None);
+        m.older = Some(Older {
+            calls: 1140,
+            failures: 10,
+            slow_calls: 0,
+        });
+        let Some(TripReason::FailureRate { rate, .. }) = m.should_trip(&w, &c) else {
+            panic!("the newest bucket trips it");
+        };
+        assert!((rate - 20.0 / 60.0).abs() < 1e-12);
+        // Older counts that do not fit the window are not guessed from.
+        m.older = Some(Older {
+            calls: 1300,
+            failures: 10,
+            slow_calls: 0,
+        });
+        assert_eq!(m.should_trip(&w, &c), None);
+    }
+
+    #[test]
     fn armed_exactly_when_some_run_of_successes_trips() {
         // Brute force: for every small window, the answer says whether any
         // number of further plain successes makes the window trip.
@@ -253,10 +330,28 @@ mod tests {
             min_requests: 5,
             ..Config::default()
         };
-        for m in [learned(0.01), learned(0.3)] {
+        let with_older = |mut m: Model| {
+            m.older = Some(Older {
+                calls: 12,
+                failures: 1,
+                slow_calls: 1,
+            });
+            m
+        };
+        for m in [
+            learned(0.01),
+            learned(0.3),
+            with_older(learned(0.01)),
+            with_older(learned(0.1)),
+        ] {
             for calls in 0..40u64 {
                 for failures in 0..=calls {
                     for slow in [0, calls / 2, calls] {
+                        if m.older
+                            .is_some_and(|o| o.calls > calls || o.failures > failures)
+                        {
+                            continue;
+                        }
                         let w = window(calls, failures, slow, 0);
                         let some_trips = (1..400u64).any(|more| {
                             m.should_trip(&window(calls + more, failures, slow, 0), &c)

@@ -1,15 +1,18 @@
 //! The learned baseline: what steady buckets of the window taught, how it
 //! fades, when it is ready, and the judging model it gives.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::bound::Bound;
-use super::judge::{Learned, Model};
+use super::judge::{Learned, Model, Older};
 use super::rate::LearnedRate;
 use super::settings::AdaptiveSettings;
 use super::sketch::{BINS, Histogram};
 use crate::Config;
+use crate::clock::duration_to_nanos;
 use crate::policy::{Observation, Thresholds};
+use crate::window::BUCKETS;
 
 /// Everything learned so far. Lives in the policy's mutex.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +33,9 @@ pub(crate) struct Learner {
     /// The thresholds for the last window observed, under the config of
     /// that moment.
     pub(crate) last_thresholds: Option<Thresholds>,
+    /// The buckets observed that may still be in the window: (start in
+    /// clock ns, counts), oldest first.
+    recent: VecDeque<(u64, Older)>,
     pub(crate) model: Model,
 }
 
@@ -44,6 +50,7 @@ impl Learner {
         latencies: &[u64; BINS],
         settings: &AdaptiveSettings,
     ) {
+        self.track_window(observation, config);
         let learn = if !observation.steady {
             self.buckets_not_steady += 1;
             false
@@ -59,6 +66,41 @@ impl Learner {
             self.learn(observation, latencies, settings);
         }
         self.last_thresholds = Some(self.model.thresholds(observation.window.calls, config));
+    }
+
+    /// Follows the breaker's window as buckets close, so that judging can
+    /// tell the newest bucket from the older ones (see `judge.rs`).
+    fn track_window(&mut self, observation: &Observation, config: &Config) {
+        if observation.restarts_window {
+            self.recent.clear();
+        } else {
+            let start = duration_to_nanos(observation.start);
+            let bucket = &observation.bucket;
+            self.recent.push_back((
+                start,
+                Older {
+                    calls: bucket.calls,
+                    failures: bucket.failures,
+                    slow_calls: bucket.slow_calls,
+                },
+            ));
+            // The bucket now starting, and the oldest start still in its
+            // window: the ring's width and length.
+            let width = (duration_to_nanos(config.monitor_window) / BUCKETS).max(1);
+            let current = start.saturating_add(duration_to_nanos(observation.span));
+            let oldest = current.saturating_sub((BUCKETS - 1).saturating_mul(width));
+            self.recent
+                .retain(|(start, _)| *start >= oldest && *start < current);
+        }
+        let older = self
+            .recent
+            .iter()
+            .fold(Older::default(), |sum, (_, b)| Older {
+                calls: sum.calls.saturating_add(b.calls),
+                failures: sum.failures.saturating_add(b.failures),
+                slow_calls: sum.slow_calls.saturating_add(b.slow_calls),
+            });
+        self.model.older = Some(older);
     }
 
     fn learn(
@@ -98,14 +140,10 @@ impl Learner {
             (_, new, _) => new,
         };
         self.was_ready |= ready;
-        self.model = if ready {
-            self.learned_model(settings)
-        } else {
-            Model::default()
-        };
+        self.model.learned = ready.then(|| self.learned_model(settings));
     }
 
-    fn learned_model(&self, settings: &AdaptiveSettings) -> Model {
+    fn learned_model(&self, settings: &AdaptiveSettings) -> Learned {
         let bound = |rate: &LearnedRate| Bound {
             normal: rate.rate(),
             rho: rate.rho(),
@@ -117,15 +155,13 @@ impl Learner {
         // Runs are judged at the top of the normal's usual spread.
         let run_rate = self.failures.rate() + 2.0 * self.failures.spread();
         let multiple = settings.slow_call_p99_multiple;
-        Model {
-            learned: Some(Learned {
-                failures,
-                run: failures.run(run_rate),
-                slow: multiple.map(|_| bound(&self.slow)),
-                slow_call: multiple
-                    .zip(self.p99)
-                    .map(|(m, p99)| seconds(p99.as_secs_f64() * m)),
-            }),
+        Learned {
+            failures,
+            run: failures.run(run_rate),
+            slow: multiple.map(|_| bound(&self.slow)),
+            slow_call: multiple
+                .zip(self.p99)
+                .map(|(m, p99)| seconds(p99.as_secs_f64() * m)),
         }
     }
 

@@ -74,8 +74,9 @@ use sketch::Recorder;
 /// (80 %) or so far above the normal rate `p` that a window like it would
 /// come by chance less than once in ten million judgments: `n · KL(k/n ‖ p)
 /// / φ(n) >= ln(1/significance)`, the Chernoff bound on the binomial tail,
-/// divided by the learned dispersion `φ`. Slow calls are judged the same
-/// way, against the learned slow-call rate, and a call is slow above 3×
+/// divided by the learned dispersion `φ`. The window's newest bucket is
+/// also judged on its own the same way, so that a sharp rise trips within
+/// seconds. Slow calls are judged the same way, against the learned slow-call rate, and a call is slow above 3×
 /// the learned p99 (never later than `slow_call_threshold`). A run of
 /// consecutive failures opens it when that run is as unlikely at the
 /// normal rate (at least 3; 4 at a 1 % normal). These replace `max_failures`,

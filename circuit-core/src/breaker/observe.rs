@@ -81,6 +81,7 @@ impl CircuitBreaker {
                 && state == State::Closed
                 && !word.ramping()
                 && cold.ramp.as_ref().is_none_or(|ramp| start >= ramp.end()),
+            restarts_window: early,
         };
         let config = self.config.peek();
         policy.observe(&observation, &config);

@@ -41,6 +41,12 @@ pub struct Observation {
     /// bucket: no transition, no recovery ramp, no forced state. Only such
     /// a bucket shows the backend's normal.
     pub steady: bool,
+    /// Whether a fresh window starts after this bucket (a close, a reset,
+    /// a new `monitor_window`): this bucket and the ones before it leave
+    /// the window at once. Otherwise the window keeps the buckets of the
+    /// last `monitor_window` (ten buckets, this one included, until they
+    /// age out).
+    pub restarts_window: bool,
 }
 
 /// The thresholds a breaker judges its window by, as its trip policy
