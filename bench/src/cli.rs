@@ -1,4 +1,4 @@
-//! The command line: `bench [--quick] [--out DIR]`.
+//! The command line: `bench [--quick] [--adaptive] [--out DIR]`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,6 +10,9 @@ use crate::error::Error;
 pub(crate) struct Options {
     pub(crate) mode: Mode,
     pub(crate) out: PathBuf,
+    /// Only section 7 (replayed incidents, a few seconds): prints its table
+    /// and writes it to `adaptive.md`, as docs/adaptive.md quotes it.
+    pub(crate) only_adaptive: bool,
 }
 
 /// How long the run may take.
@@ -63,11 +66,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
     let mut options = Options {
         mode: Mode::Full,
         out: PathBuf::from("target/bench"),
+        only_adaptive: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => options.mode = Mode::Quick,
+            "--adaptive" => options.only_adaptive = true,
             "--out" => {
                 let dir = args
                     .next()
@@ -93,6 +98,8 @@ mod tests {
     fn quick_and_out_are_read_in_any_order() {
         let options = parse(args(&["--out", "x/y", "--quick"])).unwrap();
         assert_eq!(options.mode, Mode::Quick);
+        assert!(!options.only_adaptive);
+        assert!(parse(args(&["--adaptive"])).unwrap().only_adaptive);
         assert_eq!(options.out, PathBuf::from("x/y"));
         assert_eq!(parse(args(&[])).unwrap().mode, Mode::Full);
     }

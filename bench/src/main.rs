@@ -2,12 +2,14 @@
 //! Rust peers, in one process and one run, reported as ratios.
 //!
 //! ```text
-//! bench [--quick] [--out DIR]
+//! bench [--quick] [--adaptive] [--out DIR]
 //! ```
 //!
 //! Writes `DIR/report.md`, `DIR/report.json` and `DIR/overhead.svg`
 //! (default `target/bench`) and prints the tables. docs/benchmarks.md
-//! explains the method.
+//! explains the method. `--adaptive` runs section 7 alone (adaptive
+//! thresholds on replayed incidents, a few seconds) and writes its table to
+//! `DIR/adaptive.md`, which docs/adaptive.md quotes.
 
 #![forbid(unsafe_code)]
 
@@ -44,6 +46,9 @@ fn main() {
 }
 
 fn run(options: &Options) -> Result<(), Error> {
+    if options.only_adaptive {
+        return adaptive_only(options);
+    }
     let started = Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -71,8 +76,11 @@ fn run(options: &Options) -> Result<(), Error> {
     let client = scenarios::client::run(budget.requests).map_err(|e| e.to_string());
     eprintln!("bench: integrations (section 6)");
     let integrations = scenarios::integrations::run(&budget);
+    eprintln!("bench: adaptive thresholds on replayed incidents (section 7)");
+    let adaptive = scenarios::adaptive::run().map_err(|e| e.to_string());
     let mut report = new_report(options, &budget, alloc_tax_ns, breakers, fallback, client);
     report.integrations = integrations;
+    report.adaptive = adaptive;
     report.started_unix = started_unix;
     report.seconds = started.elapsed().as_secs_f64();
     report.summarize();
@@ -105,6 +113,29 @@ fn new_report(
         fallback,
         client,
         integrations: scenarios::integrations::IntegrationResults::not_run(),
+        adaptive: Err("not run".into()),
         summary: Vec::new(),
     }
+}
+
+/// `--adaptive`: section 7 alone, its table printed and written to
+/// `adaptive.md`.
+fn adaptive_only(options: &Options) -> Result<(), Error> {
+    let started = Instant::now();
+    eprintln!("bench: adaptive thresholds on replayed incidents (section 7)");
+    let table = report::adaptive::table(&scenarios::adaptive::run()?);
+    let path = options.out.join("adaptive.md");
+    std::fs::create_dir_all(&options.out)
+        .and_then(|()| std::fs::write(&path, table.to_markdown()))
+        .map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+    println!("{}", table.to_text());
+    eprintln!(
+        "bench: wrote {} in {:.1} s",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

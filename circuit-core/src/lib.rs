@@ -91,7 +91,9 @@
 //! Small object-safe traits, each with a default that costs nothing when
 //! unused: [`Clock`] ([`SystemClock`]; `ManualClock` with the `test-util`
 //! feature), [`EventListener`], [`TripPolicy`], [`Backoff`] and
-//! [`Classifier`]. The clock, backoff and trip policy run under the
+//! [`Classifier`]. [`AdaptivePolicy`] is a trip policy that learns the
+//! backend's normal failure rate and latency and judges the window against
+//! it (`CircuitBreaker::builder(name).trip_policy(AdaptivePolicy::default())`). The clock, backoff and trip policy run under the
 //! breaker's internal lock: they must be quick and must not call back into
 //! the breaker; if one panics, the breaker is left as it was. Listeners run
 //! after the lock is released; one panicking listener does not stop the
@@ -112,6 +114,9 @@
 //!   `reason` and `epoch` on every transition, and an `info` event "Circuit
 //!   breaker reconfigured" naming the changed fields.
 //! * `test-util`: [`ManualClock`].
+//! * `replay` (implies `test-util`): `replay`, incidents replayed through
+//!   any trip policy on a `ManualClock`, and the seeded scenarios the
+//!   adaptive policy is measured on. Pure computation, no I/O.
 //!
 //! [`try_acquire`]: CircuitBreaker::try_acquire
 //! [`reset`]: CircuitBreaker::reset
@@ -123,6 +128,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod adaptive;
 mod backoff;
 mod breaker;
 mod call;
@@ -138,10 +144,14 @@ mod permit;
 mod policy;
 mod ramp;
 mod registry;
+#[cfg(any(test, feature = "replay"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "replay")))]
+pub mod replay;
 mod state;
 mod sync;
 mod window;
 
+pub use adaptive::{AdaptivePolicy, AdaptiveSettings, Baseline};
 pub use backoff::{Backoff, ConstantBackoff, ExponentialBackoff, Jittered};
 pub use breaker::{Builder, CircuitBreaker, HISTORY_CAPACITY};
 pub use call::{Classifier, DefaultClassifier};
@@ -154,7 +164,9 @@ pub use error::{CallError, RejectReason, Rejected};
 pub use listener::{EventListener, StateChange, TransitionReason, TransitionRecord};
 pub use metrics::{Metrics, WindowMetrics};
 pub use permit::{Outcome, OwnedPermit, Permit};
-pub use policy::{DefaultTripPolicy, TripPolicy, TripReason, WindowSnapshot};
+pub use policy::{
+    DefaultTripPolicy, Observation, Thresholds, TripPolicy, TripReason, WindowSnapshot,
+};
 pub use registry::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BREAKERS, Registry, RegistryBuilder, RegistryError,
 };

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::State;
+use crate::{State, Thresholds};
 
 /// A point-in-time snapshot of one breaker.
 ///
@@ -77,6 +77,12 @@ pub struct Metrics {
     pub admitted_share: f64,
     /// The sliding window's totals now.
     pub window: WindowMetrics,
+    /// The thresholds the trip policy judges the window by now: the
+    /// config's, or learned ones (an [`AdaptivePolicy`](crate::AdaptivePolicy)
+    /// once it has learned the backend's normal). A snapshot written
+    /// before this field existed reads as the default config's.
+    #[serde(default)]
+    pub thresholds: Thresholds,
 }
 
 fn full_share() -> f64 {

@@ -42,6 +42,11 @@ impl Ramp {
         (self.floor + (1.0 - self.floor) * elapsed / length).clamp(0.0, 1.0)
     }
 
+    /// When the ramp ends (full traffic from then on).
+    pub(crate) fn end(&self) -> u64 {
+        self.end
+    }
+
     /// Whether the ramp is over at `now`.
     pub(crate) fn done(&self, now: u64) -> bool {
         now >= self.end

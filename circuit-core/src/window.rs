@@ -86,8 +86,23 @@ impl Ring {
         }
     }
 
-    fn bucket_of(&self, now: u64) -> u64 {
+    pub(crate) fn bucket_of(&self, now: u64) -> u64 {
         now / self.width
+    }
+
+    /// A bucket's length.
+    pub(crate) fn width(&self) -> u64 {
+        self.width
+    }
+
+    /// When the current bucket began.
+    pub(crate) fn current_start(&self) -> u64 {
+        self.current.saturating_mul(self.width)
+    }
+
+    /// The current bucket's counts so far, given the counters now.
+    pub(crate) fn current_counts(&self, counts: Cumulative) -> Cumulative {
+        counts.minus(self.start)
     }
 
     /// When the current bucket ends: the first record at or after it must

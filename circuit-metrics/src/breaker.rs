@@ -12,6 +12,7 @@ use crate::source::MetricSource;
 
 const BREAKER: &[&str] = &["breaker"];
 const BREAKER_OUTCOME: &[&str] = &["breaker", "outcome"];
+const BREAKER_RULE: &[&str] = &["breaker", "rule"];
 
 /// 1 for the breaker's current state, 0 for the other four: one series per
 /// state (`closed`, `open`, `half-open`, `forced-open`, `forced-closed`).
@@ -128,6 +129,41 @@ pub static LAST_STATE_CHANGE: Descriptor = Descriptor::new(
     "Unix time of the last state change (creation if none).",
     BREAKER,
 );
+/// The rate thresholds the trip policy judges the window by now, by rule
+/// (`failure`, and `slow_call` when slow calls can open the breaker):
+/// the config's, or learned ones (`circuit_core::AdaptivePolicy`).
+pub static THRESHOLD_RATIO: Descriptor = Descriptor::new(
+    "circuit_breaker.threshold.ratio",
+    Kind::Gauge,
+    Unit::Ratio,
+    "Window failure (or slow-call) ratio at or above which the breaker opens now, 0 to 1.",
+    BREAKER_RULE,
+);
+/// Consecutive failures that open the breaker now.
+pub static THRESHOLD_CONSECUTIVE_FAILURES: Descriptor = Descriptor::new(
+    "circuit_breaker.threshold.consecutive_failures",
+    Kind::Gauge,
+    Unit::Count("call"),
+    "Consecutive failures that open the breaker now.",
+    BREAKER,
+);
+/// Latency above which a call counts as slow now.
+pub static THRESHOLD_SLOW_CALL: Descriptor = Descriptor::new(
+    "circuit_breaker.threshold.slow_call",
+    Kind::Gauge,
+    Unit::Seconds,
+    "Latency above which a call counts as slow now.",
+    BREAKER,
+);
+/// 1 when the thresholds are learned from the backend's traffic, 0 when
+/// they are the config's.
+pub static THRESHOLD_LEARNED: Descriptor = Descriptor::new(
+    "circuit_breaker.threshold.learned",
+    Kind::Gauge,
+    Unit::Flag,
+    "1 when the thresholds were learned from the backend's traffic, 0 when they are the config's.",
+    BREAKER,
+);
 /// Latency of finished calls by outcome (needs a [`LatencyRecorder`]).
 pub static CALL_DURATION: Descriptor = Descriptor::new(
     "circuit_breaker.call.duration",
@@ -138,7 +174,7 @@ pub static CALL_DURATION: Descriptor = Descriptor::new(
 );
 
 /// Every metric a breaker reports, in export order.
-pub static BREAKER_METRICS: [&Descriptor; 15] = [
+pub static BREAKER_METRICS: [&Descriptor; 19] = [
     &STATE,
     &CALLS,
     &REJECTED_CALLS,
@@ -153,6 +189,10 @@ pub static BREAKER_METRICS: [&Descriptor; 15] = [
     &BACKOFF,
     &RETRY_AFTER,
     &LAST_STATE_CHANGE,
+    &THRESHOLD_RATIO,
+    &THRESHOLD_CONSECUTIVE_FAILURES,
+    &THRESHOLD_SLOW_CALL,
+    &THRESHOLD_LEARNED,
     &CALL_DURATION,
 ];
 
@@ -268,6 +308,24 @@ pub(crate) fn breaker_samples(
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     out.push(one(&LAST_STATE_CHANGE, seconds(since_epoch)));
+    let t = &m.thresholds;
+    out.push(two(
+        &THRESHOLD_RATIO,
+        "failure",
+        Value::Gauge(t.failure_rate),
+    ));
+    if let Some(slow) = t.slow_call_rate {
+        out.push(two(&THRESHOLD_RATIO, "slow_call", Value::Gauge(slow)));
+    }
+    out.push(one(
+        &THRESHOLD_CONSECUTIVE_FAILURES,
+        Value::Gauge(f64::from(t.max_failures)),
+    ));
+    out.push(one(&THRESHOLD_SLOW_CALL, seconds(t.slow_call)));
+    out.push(one(
+        &THRESHOLD_LEARNED,
+        Value::Gauge(if t.learned { 1.0 } else { 0.0 }),
+    ));
     if let Some(recorder) = latency {
         for (outcome, histogram) in recorder.snapshots() {
             out.push(two(

@@ -182,8 +182,28 @@ fn failure_rate(area: &Area<'_>, report: &Report, end_s: f64) -> Result<(), Fail
         .iter()
         .find(|r| r.name == "failure_threshold")
         .and_then(|r| r.demo.trim_end_matches('%').parse::<f64>().ok());
+    // With the adaptive policy the config's threshold is only its fallback:
+    // each breaker's learned one is drawn too.
+    let adaptive = report.breakers.iter().any(|b| b.learned.is_some());
     if let Some(t) = threshold {
-        reference_line(&mut chart, end_s, t, format!("trip threshold {t:.0}%"))?;
+        let label = if adaptive {
+            format!("config threshold {t:.0}%")
+        } else {
+            format!("trip threshold {t:.0}%")
+        };
+        reference_line(&mut chart, end_s, t, label)?;
+    }
+    for b in report.breakers.iter().filter(|b| b.learned.is_some()) {
+        let t = &b.client.circuit_breaker.thresholds;
+        if t.learned {
+            let rate = t.failure_rate * 100.0;
+            reference_line(
+                &mut chart,
+                end_s,
+                rate,
+                format!("{} learned {rate:.1}%", b.name),
+            )?;
+        }
     }
     for (i, b) in report.series.breakers.iter().enumerate() {
         let values: Vec<Option<f64>> = b

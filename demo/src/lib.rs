@@ -46,10 +46,10 @@ mod workload;
 pub use backend::BackendStats;
 pub use error::DemoError;
 pub use live::ViewMode;
-pub use options::{MAX_DURATION, MIN_DURATION, Options};
+pub use options::{MAX_DURATION, MIN_DURATION, Options, PolicyChoice};
 pub use record::Transition;
 pub use report::{
-    AnswerCounts, BackendInfo, Band, BreakerReport, BreakerSeries, Files, LatencySummary,
+    AnswerCounts, BackendInfo, Band, BreakerReport, BreakerSeries, Files, LatencySummary, Learned,
     MetricsInfo, Opening, OutageReport, PhaseReport, REPORT_VERSION, Report, Series,
 };
 pub use run::{run, run_until};

@@ -58,9 +58,25 @@ pub struct Options {
     #[arg(long)]
     pub no_metrics: bool,
 
+    /// How the breakers decide to open: the config's thresholds, or an
+    /// adaptive policy that learns the backend's normal while it is healthy
+    /// (the summary says what it learned).
+    #[arg(long, value_enum, default_value_t = PolicyChoice::Default)]
+    pub policy: PolicyChoice,
+
     /// The tracing log file, recorded in the report (set by the binary).
     #[arg(skip)]
     pub log_file: Option<PathBuf>,
+}
+
+/// The breakers' trip policy (`--policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PolicyChoice {
+    /// The config's thresholds (`circuit_core::DefaultTripPolicy`).
+    #[default]
+    Default,
+    /// `circuit_core::AdaptivePolicy`, its durations scaled to the run.
+    Adaptive,
 }
 
 impl Default for Options {
@@ -140,8 +156,11 @@ mod tests {
             (o.duration, o.seed, o.no_faults),
             (Duration::from_secs(30), 7, true)
         );
-        let o = Options::parse_from(["demo", "--duration", "2m"]);
+        let o = Options::parse_from(["demo", "--duration", "2m", "--policy", "adaptive"]);
         assert_eq!(o.duration, Duration::from_secs(120));
+        assert_eq!(o.policy, PolicyChoice::Adaptive);
+        assert_eq!(Options::default().policy, PolicyChoice::Default);
+        assert!(Options::try_parse_from(["demo", "--policy", "smart"]).is_err());
         assert!(Options::try_parse_from(["demo", "--duration", "soon"]).is_err());
     }
 

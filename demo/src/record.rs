@@ -5,7 +5,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use circuit_core::{EventListener, State, StateChange};
+use circuit_core::{AdaptivePolicy, Baseline, EventListener, State, StateChange};
 use fastapi_client::ClientError;
 use serde::{Deserialize, Serialize};
 
@@ -157,6 +157,8 @@ pub(crate) struct BreakerSample {
 pub(crate) struct Recorder {
     start: Instant,
     inner: Mutex<Log>,
+    /// With `--policy adaptive`, each breaker's policy, by index.
+    policies: Mutex<Vec<(usize, std::sync::Arc<AdaptivePolicy>)>>,
 }
 
 /// Everything recorded, in arrival order.
@@ -165,6 +167,9 @@ pub(crate) struct Log {
     pub(crate) calls: Vec<Call>,
     pub(crate) transitions: Vec<Transition>,
     pub(crate) samples: Vec<BreakerSample>,
+    /// Per breaker, what its adaptive policy had learned when the log was
+    /// copied (`--policy adaptive`).
+    pub(crate) learned: [Option<Baseline>; 2],
     /// Per breaker, fallback kinds already logged since it last closed.
     announced: [Vec<Answer>; 2],
 }
@@ -175,7 +180,17 @@ impl Recorder {
         Self {
             start: Instant::now(),
             inner: Mutex::new(Log::default()),
+            policies: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Remembers breaker `index`'s adaptive policy, to report what it
+    /// learned.
+    pub(crate) fn learning(&self, index: usize, policy: std::sync::Arc<AdaptivePolicy>) {
+        self.policies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((index, policy));
     }
 
     /// Time since the run began.
@@ -225,7 +240,14 @@ impl Recorder {
 
     /// A copy of everything so far.
     pub(crate) fn log(&self) -> Log {
-        self.lock().clone()
+        let mut log = self.lock().clone();
+        let policies = self.policies.lock().unwrap_or_else(PoisonError::into_inner);
+        for (index, policy) in policies.iter() {
+            if let Some(slot) = log.learned.get_mut(*index) {
+                *slot = Some(policy.baseline());
+            }
+        }
+        log
     }
 
     /// Reads the log in place (the view's tick: no copy).

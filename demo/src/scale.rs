@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
-use circuit_core::Config;
+use circuit_core::{AdaptiveSettings, Config};
 use serde::{Deserialize, Serialize};
+
+use crate::options::PolicyChoice;
 
 /// How long the incident the defaults are tuned for lasts: a run of
 /// `--duration D` replays it at `D / PRODUCTION_INCIDENT` speed (1:10 for
@@ -41,7 +43,15 @@ pub(crate) struct Settings {
     pub(crate) cache_stale: Duration,
     /// The `Retry-After` the embedded backend sends with its 503s.
     pub(crate) retry_after_secs: u64,
+    /// With `--policy adaptive`: the adaptive policy's settings.
+    pub(crate) adaptive: Option<AdaptiveSettings>,
 }
+
+/// The share of the run the adaptive policy warms up in: inside the
+/// healthy first fifth, so it judges the degraded phase by what it learned.
+const ADAPTIVE_WARM_UP: f64 = 0.15;
+/// Calls it needs learned: the demo sends tens a second, not thousands.
+const ADAPTIVE_MIN_CALLS: u32 = 50;
 
 impl Settings {
     /// The production defaults, every duration scaled to `run`, with floors
@@ -71,7 +81,27 @@ impl Settings {
             cache_stale: scale(PRODUCTION_CACHE_STALE, 10_000),
             // Retry-After is whole seconds on the wire.
             retry_after_secs: retry_after.as_secs_f64().round().max(1.0) as u64,
+            adaptive: None,
         }
+    }
+
+    /// With `--policy adaptive`, the adaptive policy's settings: the
+    /// learning horizon scaled like every other duration, a warm-up inside
+    /// the healthy phase and fewer calls to learn from.
+    pub(crate) fn with_policy(mut self, policy: PolicyChoice, run: Duration) -> Self {
+        self.adaptive = (policy == PolicyChoice::Adaptive).then(|| {
+            let production = AdaptiveSettings::default();
+            AdaptiveSettings {
+                learning_horizon: production
+                    .learning_horizon
+                    .mul_f64(self.factor)
+                    .max(Duration::from_secs(10)),
+                warm_up: run.mul_f64(ADAPTIVE_WARM_UP),
+                min_calls: ADAPTIVE_MIN_CALLS,
+                ..production
+            }
+        });
+        self
     }
 
     /// The settings next to the production defaults, for the report.
@@ -156,8 +186,42 @@ impl Settings {
                     Duration::from_secs(self.retry_after_secs),
                     PRODUCTION_RETRY_AFTER,
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(self.adaptive_rows())
+            .collect(),
         }
+    }
+
+    /// The trip policy, and the adaptive policy's settings if it is on.
+    fn adaptive_rows(&self) -> Vec<SettingRow> {
+        let row = |name: &str, demo: String, production: String| SettingRow {
+            name: name.to_owned(),
+            demo,
+            production,
+        };
+        let Some(a) = &self.adaptive else {
+            return vec![row("trip policy", "default".into(), "default".into())];
+        };
+        let p = AdaptiveSettings::default();
+        vec![
+            row("trip policy", "adaptive".into(), "adaptive".into()),
+            row(
+                "learning_horizon",
+                format_duration(a.learning_horizon),
+                format_duration(p.learning_horizon),
+            ),
+            row(
+                "warm_up",
+                format_duration(a.warm_up),
+                format_duration(p.warm_up),
+            ),
+            row(
+                "min_calls",
+                a.min_calls.to_string(),
+                p.min_calls.to_string(),
+            ),
+        ]
     }
 }
 
@@ -228,6 +292,23 @@ mod tests {
         assert_eq!(s.circuit.recovery_timeout, Duration::from_millis(500));
         assert_eq!(s.retry_after_secs, 1);
         assert!(s.circuit.validate().is_ok());
+    }
+
+    #[test]
+    fn the_adaptive_policy_learns_within_the_healthy_phase() {
+        let run = Duration::from_secs(60);
+        let s = Settings::for_run(run).with_policy(PolicyChoice::Adaptive, run);
+        let a = s.adaptive.as_ref().unwrap();
+        assert_eq!(a.learning_horizon, Duration::from_secs(180));
+        assert_eq!(a.warm_up, Duration::from_secs(9));
+        assert!(a.validate().is_ok());
+        let rows = s.describe().rows;
+        assert!(
+            rows.iter()
+                .any(|r| r.name == "warm_up" && r.production == "300s")
+        );
+        let plain = Settings::for_run(run).with_policy(PolicyChoice::Default, run);
+        assert!(plain.adaptive.is_none());
     }
 
     #[test]

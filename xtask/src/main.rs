@@ -18,11 +18,12 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  demo [--duration SECS] [--seed N] [--backend-url URL] [--no-faults]
+  demo [--duration SECS] [--seed N] [--backend-url URL] [--no-faults] [--policy adaptive]
           an outage, survived, on an embedded KOL backend
   test    provision test peers, then fmt, clippy, tidy, tests, doctests, loom, docs
-  bench [--quick]
-          breaker, client and fallback overhead side by side with peer crates
+  bench [--quick] [--adaptive]
+          breaker, client and fallback overhead side by side with peer crates;
+          adaptive thresholds on replayed incidents (--adaptive: that alone)
   help    this text";
 
 fn main() -> ExitCode {

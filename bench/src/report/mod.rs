@@ -1,6 +1,7 @@
 //! The report: gathered results, the summary verdicts, and the three
 //! files plus the terminal tables.
 
+pub(crate) mod adaptive;
 mod chart;
 pub(crate) mod format;
 mod integrations;
@@ -18,6 +19,7 @@ use serde::{Serialize, Serializer};
 use crate::cli::Mode;
 use crate::error::Error;
 use crate::scenarios::BreakerResults;
+use crate::scenarios::adaptive::AdaptiveResults;
 use crate::scenarios::client::ClientResults;
 use crate::scenarios::fallback::FallbackRow;
 use crate::scenarios::integrations::IntegrationResults;
@@ -42,6 +44,8 @@ pub(crate) struct Report {
     #[serde(serialize_with = "measured")]
     pub(crate) client: Result<ClientResults, String>,
     pub(crate) integrations: IntegrationResults,
+    #[serde(serialize_with = "measured")]
+    pub(crate) adaptive: Result<AdaptiveResults, String>,
     pub(crate) summary: Vec<Verdict>,
 }
 
@@ -123,6 +127,7 @@ mod tests {
             fallback: Err("skipped".into()),
             client: Err("no server".into()),
             integrations: IntegrationResults::not_run(),
+            adaptive: Err("skipped".into()),
             summary: Vec::new(),
         };
         report.summarize();

@@ -265,6 +265,14 @@ pub(crate) fn tables(report: &Report) -> Vec<Table> {
         fallback_table(report),
     ];
     tables.extend(super::integrations::tables(report));
+    match &report.adaptive {
+        Ok(results) => tables.push(super::adaptive::table(results)),
+        Err(why) => {
+            let mut t = Table::new(super::adaptive::TITLE, &[]);
+            t.notes.push(format!("not measured: {why}"));
+            tables.push(t);
+        }
+    }
     if !b.skipped.is_empty() {
         let mut t = Table::new("Left out", &["library", "config", "section", "why"]);
         for s in &b.skipped {

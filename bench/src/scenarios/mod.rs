@@ -1,5 +1,6 @@
 //! What is measured: one module per section of the report.
 
+pub(crate) mod adaptive;
 pub(crate) mod client;
 pub(crate) mod cycles;
 pub(crate) mod fallback;

@@ -162,8 +162,8 @@ impl CircuitBreaker {
     }
 
     /// The ramp is over: full traffic, and the backoff step starts again.
+    /// (The ramp itself stays until the next transition: see `Cold::ramp`.)
     fn finish_ramp(&self, cold: &mut Cold) {
-        cold.ramp = None;
         cold.trips = 0;
         cold.current_backoff = 0;
         self.publish(self.load().with_ramping(false));

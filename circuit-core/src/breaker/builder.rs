@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{CircuitBreaker, Cold, Hooks};
 use crate::backoff::Backoff;
@@ -12,7 +13,7 @@ use crate::policy::TripPolicy;
 use crate::state::{Packed, State};
 use crate::sync::{AtomicU64, Mutex, SwapCell};
 use crate::window::{Cumulative, Ring};
-use crate::{Config, ConfigError};
+use crate::{Config, ConfigError, Outcome};
 
 impl CircuitBreaker {
     /// Starts building a breaker named `name`.
@@ -98,6 +99,12 @@ impl Builder {
         );
         let bucket_end = ring.current_bucket_end();
         let cold = Cold::new(ring, clock.wall_now());
+        let mut listeners = self.listeners;
+        if let Some(policy) = self.policy.as_ref().filter(|p| p.wants_latencies()) {
+            // Decided once: a policy that wants no latencies adds nothing
+            // to the call path.
+            listeners.insert(0, Arc::new(LatencyTap(Arc::clone(policy))));
+        }
         let breaker = CircuitBreaker {
             name: self.name.into_boxed_str(),
             config: SwapCell::new(shared(self.config)),
@@ -119,10 +126,22 @@ impl Builder {
                     backoff: self.backoff,
                 })
             }),
-            listeners: self.listeners.into_boxed_slice(),
+            listeners: listeners.into_boxed_slice(),
         };
-        breaker.cache_hot_values(&breaker.config.peek());
+        let config = breaker.config.load();
+        breaker.cache_hot_values(&config, breaker.policy_slow_nanos(&config));
         Ok(breaker)
+    }
+}
+
+/// Hands every finished call's latency to a trip policy that asked for
+/// them, as the first listener (listeners run outside the lock).
+#[derive(Debug)]
+struct LatencyTap(Arc<dyn TripPolicy>);
+
+impl EventListener for LatencyTap {
+    fn on_call(&self, _breaker: &str, outcome: Outcome, latency: Duration) {
+        self.0.record_latency(outcome, latency);
     }
 }
 

@@ -26,7 +26,10 @@ pub(super) struct Cold {
     /// The backoff part of the current (or last) open period, in ns.
     pub(super) current_backoff: u64,
     pub(super) probes: Probes,
-    /// Boxed: most breakers never ramp, and memory per breaker counts.
+    /// The running recovery ramp; once it is over, kept until the next
+    /// transition, because its end tells a learning trip policy which
+    /// bucket first had full traffic. Boxed: most breakers never ramp, and
+    /// memory per breaker counts.
     pub(super) ramp: Option<Box<Ramp>>,
     /// Allocated at the first transition (boxed, an empty `VecDeque` still
     /// takes 32 bytes in every breaker).

@@ -12,6 +12,7 @@
 //! * `transition.rs`: entering a state, manual control, events.
 //! * `reconfigure.rs`: swapping the config in.
 //! * `snapshot.rs`: metrics and history.
+//! * `observe.rs`: telling a learning trip policy about closed buckets.
 //! * `cold.rs`: what lives under the lock.
 //! * `builder.rs`: extension points and validation.
 
@@ -31,6 +32,7 @@ use crate::{Config, notify};
 mod admission;
 mod builder;
 mod cold;
+mod observe;
 mod outcome;
 mod reconfigure;
 mod snapshot;
@@ -129,12 +131,10 @@ impl CircuitBreaker {
         }
     }
 
-    /// Caches the config values the lock-free paths read.
-    fn cache_hot_values(&self, config: &Config) {
-        self.slow_nanos.store(
-            duration_to_nanos(config.slow_call_threshold),
-            Ordering::Relaxed,
-        );
+    /// Caches the values the lock-free paths read: `slow_nanos` is the
+    /// trip policy's slow-call threshold (see `policy_slow_nanos`).
+    fn cache_hot_values(&self, config: &Config, slow_nanos: u64) {
+        self.slow_nanos.store(slow_nanos, Ordering::Relaxed);
         self.abandoned_nanos.store(
             config.abandoned_after.map_or(u64::MAX, duration_to_nanos),
             Ordering::Relaxed,
@@ -166,7 +166,8 @@ impl CircuitBreaker {
     }
 
     /// Starts the buckets up to `now`'s (under the lock); says whether the
-    /// window moved.
+    /// window moved. A custom trip policy observes the bucket that closes
+    /// first (user code, before anything changes).
     fn advance_ring(&self, cold: &mut Cold, now: u64) -> bool {
         // Still in the current bucket: nothing to start, and no need to sum
         // the stripes.
@@ -174,9 +175,13 @@ impl CircuitBreaker {
             return false;
         }
         let counts = self.cumulative(cold);
+        let slow = self.observe_bucket(cold, counts, now, false);
         cold.ring.advance(now, counts);
         self.bucket_end
             .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
+        if let Some(slow) = slow {
+            self.slow_nanos.store(slow, Ordering::Relaxed);
+        }
         true
     }
 

@@ -62,11 +62,19 @@ impl CircuitBreaker {
             if *old == *new {
                 return Ok(());
             }
-            self.config.swap(Arc::clone(&new));
-            self.cache_hot_values(&new);
             let window_restarted = old.monitor_window != new.monitor_window;
+            // User code first (the trip policy's slow-call threshold under
+            // the new config; a learning policy hears of the bucket a fresh
+            // window drops), so that a panic there changes nothing. The
+            // policy itself is left alone: what it learned stays.
+            let counts = self.cumulative(&cold);
             if window_restarted {
-                let counts = self.cumulative(&cold);
+                self.observe_bucket(&cold, counts, now, true);
+            }
+            let slow = self.policy_slow_nanos(&new);
+            self.config.swap(Arc::clone(&new));
+            self.cache_hot_values(&new, slow);
+            if window_restarted {
                 cold.ring = Ring::new(duration_to_nanos(new.monitor_window), now, counts);
                 self.bucket_end
                     .store(cold.ring.current_bucket_end(), Ordering::Relaxed);

@@ -62,6 +62,7 @@ impl CircuitBreaker {
             _ => 1.0,
         };
         let ramp_done = cold.ramp.as_ref().is_some_and(|r| r.done(now));
+        let thresholds = self.policy().thresholds(&window, &self.config.peek());
         Metrics {
             name: self.name.to_string(),
             state: word.state(),
@@ -97,6 +98,7 @@ impl CircuitBreaker {
                 failure_rate: window.failure_rate(),
                 slow_call_rate: window.slow_call_rate(),
             },
+            thresholds,
         }
     }
 

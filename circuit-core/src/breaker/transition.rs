@@ -88,6 +88,13 @@ impl CircuitBreaker {
         let trips = cold.trips.saturating_add(1);
         let backoff = (to == State::Open).then(|| self.backoff_for(trips, &config));
         let window = judged.unwrap_or_else(|| self.window_at(cold, now));
+        // A fresh window ends the bucket in progress early: a learning
+        // policy hears of it (as not steady) before it is dropped.
+        let slow = if to == State::Closed {
+            self.observe_bucket(cold, self.cumulative(cold), now, true)
+        } else {
+            None
+        };
 
         // From here on nothing calls user code. Retag first: once the
         // counters carry the new epoch's tag, no success of an older epoch
@@ -129,6 +136,9 @@ impl CircuitBreaker {
                 self.bucket_end
                     .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
                 cold.success_base = counts.successes;
+                if let Some(slow) = slow {
+                    self.slow_nanos.store(slow, Ordering::Relaxed);
+                }
                 let ramp = duration_to_nanos(config.recovery_ramp);
                 if reason == TransitionReason::ProbesSucceeded && ramp > 0 {
                     // Gradual recovery: the backoff step is kept until the

@@ -133,6 +133,34 @@ fn a_scripted_history_is_reported() {
         *changed > 1.5e9,
         "a Unix time, not a clock offset: {changed}"
     );
+    // The config's thresholds (no slow-call rule: no slow_call series).
+    assert_eq!(
+        value(
+            &s,
+            "circuit_breaker.threshold.ratio",
+            &[b, ("rule", "failure")]
+        ),
+        &Value::Gauge(0.6)
+    );
+    assert!(
+        s.find(
+            "circuit_breaker.threshold.ratio",
+            &[b, ("rule", "slow_call")]
+        )
+        .is_none()
+    );
+    assert_eq!(
+        value(&s, "circuit_breaker.threshold.consecutive_failures", &[b]),
+        &Value::Gauge(3.0)
+    );
+    assert_eq!(
+        value(&s, "circuit_breaker.threshold.slow_call", &[b]),
+        &Value::Gauge(5.0)
+    );
+    assert_eq!(
+        value(&s, "circuit_breaker.threshold.learned", &[b]),
+        &Value::Gauge(0.0)
+    );
 
     let Value::Histogram(success) = value(
         &s,
@@ -237,4 +265,60 @@ fn the_docs_table_lists_every_metric_under_every_name() {
             "{row}"
         );
     }
+}
+
+#[test]
+fn learned_thresholds_are_reported_as_the_policy_learns_them() {
+    let clock = ManualClock::new();
+    let cb = Arc::new(
+        CircuitBreaker::builder("kol-budget")
+            .clock(clock.clone())
+            .trip_policy(circuit_core::AdaptivePolicy::default())
+            .build()
+            .unwrap(),
+    );
+    let collector = Collector::new();
+    collector.register(BreakerSource::new(Arc::clone(&cb)));
+    // Ten minutes at 20 calls a second, 1 % failing, 100 ms each.
+    for i in 0..12_000u32 {
+        clock.advance(Duration::from_millis(50));
+        let mut permit = cb.try_acquire().unwrap();
+        permit.set_latency(Duration::from_millis(100));
+        if i % 100 == 50 {
+            permit.record_failure();
+        } else {
+            permit.record_success();
+        }
+    }
+    let s = collector.snapshot();
+    let b = ("breaker", "kol-budget");
+    assert_eq!(
+        value(&s, "circuit_breaker.threshold.learned", &[b]),
+        &Value::Gauge(1.0)
+    );
+    // The 5 % floor, 4 failures in a row, slow above 3 × the learned p99,
+    // and a slow-call rule of its own.
+    assert_eq!(
+        value(
+            &s,
+            "circuit_breaker.threshold.ratio",
+            &[b, ("rule", "failure")]
+        ),
+        &Value::Gauge(0.05)
+    );
+    assert_eq!(
+        value(&s, "circuit_breaker.threshold.consecutive_failures", &[b]),
+        &Value::Gauge(4.0)
+    );
+    let Value::Gauge(slow) = value(&s, "circuit_breaker.threshold.slow_call", &[b]) else {
+        panic!()
+    };
+    assert!((0.28..0.32).contains(slow), "{slow}");
+    assert!(
+        s.find(
+            "circuit_breaker.threshold.ratio",
+            &[b, ("rule", "slow_call")]
+        )
+        .is_some()
+    );
 }

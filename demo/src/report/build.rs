@@ -9,7 +9,7 @@ use fastapi_client::ClientStats;
 use super::series::{Series, bands};
 use super::stats::{latency, millis};
 use super::{
-    AnswerCounts, BackendInfo, BreakerReport, Files, MetricsInfo, Opening, OutageReport,
+    AnswerCounts, BackendInfo, BreakerReport, Files, Learned, MetricsInfo, Opening, OutageReport,
     PhaseReport, REPORT_VERSION, Report,
 };
 use crate::record::{BREAKERS, Call, Log, Transition};
@@ -146,6 +146,7 @@ fn breaker(
         final_state: client.circuit_breaker.state,
         answers: AnswerCounts::of(calls.iter().copied()),
         client,
+        learned: log.learned[index].as_ref().map(Learned::of),
     }
 }
 

@@ -127,6 +127,47 @@ pub struct BreakerReport {
     pub answers: AnswerCounts,
     /// The client's own statistics (with the breaker's metrics inside).
     pub client: ClientStats,
+    /// With `--policy adaptive`: what the breaker's policy learned.
+    #[serde(default)]
+    pub learned: Option<Learned>,
+}
+
+/// What an adaptive policy learned over the run (`--policy adaptive`); the
+/// thresholds it gave are in the breaker's metrics
+/// (`client.circuit_breaker.thresholds`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    /// Whether the learned thresholds were in force at the end.
+    pub ready: bool,
+    /// Seconds of learning: closed, with full traffic, within thresholds.
+    pub learned_for_s: f64,
+    /// Calls the learned normal rests on.
+    pub calls: u64,
+    /// The backend's normal failure rate.
+    pub failure_rate: f64,
+    /// The normal p99 of successful calls, in milliseconds.
+    pub latency_p99_ms: Option<f64>,
+    /// Window buckets not learned from: an incident.
+    pub buckets_past_threshold: u64,
+    /// Window buckets not learned from: open, half-open or ramping.
+    pub buckets_not_steady: u64,
+    /// The policy's own account, in one line.
+    pub summary: String,
+}
+
+impl Learned {
+    pub(crate) fn of(baseline: &circuit_core::Baseline) -> Self {
+        Self {
+            ready: baseline.ready,
+            learned_for_s: baseline.learned_for.as_secs_f64(),
+            calls: baseline.calls,
+            failure_rate: baseline.failure_rate,
+            latency_p99_ms: baseline.latency_p99.map(|d| d.as_secs_f64() * 1000.0),
+            buckets_past_threshold: baseline.buckets_past_threshold,
+            buckets_not_steady: baseline.buckets_not_steady,
+            summary: baseline.to_string(),
+        }
+    }
 }
 
 /// One opening of a breaker.

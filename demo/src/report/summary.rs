@@ -105,6 +105,9 @@ fn write_all(out: &mut String, r: &Report) -> std::fmt::Result {
 
 fn write_breaker(out: &mut String, b: &BreakerReport) -> std::fmt::Result {
     writeln!(out, "\nBreaker {}", b.name)?;
+    if let Some(learned) = &b.learned {
+        writeln!(out, "  adaptive policy learned: {}", learned.summary)?;
+    }
     let Some(first) = b.openings.first() else {
         return writeln!(out, "  never opened; ended {}", b.final_state);
     };

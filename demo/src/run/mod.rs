@@ -48,7 +48,8 @@ pub async fn run_until(
         path: out_dir.clone(),
         source,
     })?;
-    let settings = Settings::for_run(options.duration);
+    let settings =
+        Settings::for_run(options.duration).with_policy(options.policy, options.duration);
     let timeline = Arc::new(if options.no_faults {
         Timeline::calm(options.duration)
     } else {

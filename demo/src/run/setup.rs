@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use circuit_core::AdaptivePolicy;
 use circuit_metrics::LatencyRecorder;
 use fastapi_client::fallback_cache::ResponseCache;
 use fastapi_client::fallback_cache::budget::Ratio;
@@ -95,12 +96,21 @@ pub(super) fn clients(
             custom: Some(fallbacks.clone()),
             ..FallbackConfig::default()
         };
-        let client = Client::builder(config)
+        let mut client = Client::builder(config)
             .http_client(http.clone())
             .listener(TransitionRecorder(Arc::clone(recorder)))
-            .listener(latency.clone())
-            .build()?;
-        Ok((client, latency))
+            .listener(latency.clone());
+        if let Some(settings) = &settings.adaptive {
+            let policy =
+                AdaptivePolicy::new(settings.clone()).map_err(|e| DemoError::InvalidOption {
+                    option: "policy",
+                    reason: e.to_string(),
+                })?;
+            let policy = Arc::new(policy);
+            recorder.learning(index, Arc::clone(&policy));
+            client = client.trip_policy(policy);
+        }
+        Ok((client.build()?, latency))
     };
     Ok([build(0)?, build(1)?])
 }

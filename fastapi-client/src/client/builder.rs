@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use circuit_core::{CircuitBreaker, Clock, EventListener};
+use circuit_core::{CircuitBreaker, Clock, EventListener, TripPolicy};
 
 use super::{Client, Inner};
 use crate::fallback::Fallbacks;
@@ -20,6 +20,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     clock: Option<Arc<dyn Clock>>,
     listeners: Vec<Arc<dyn EventListener>>,
+    policy: Option<Arc<dyn TripPolicy>>,
 }
 
 impl ClientBuilder {
@@ -29,6 +30,7 @@ impl ClientBuilder {
             http: None,
             clock: None,
             listeners: Vec::new(),
+            policy: None,
         }
     }
 
@@ -50,6 +52,15 @@ impl ClientBuilder {
     /// Adds a breaker event listener (metrics exporters, alerting).
     pub fn listener(mut self, listener: impl EventListener + 'static) -> Self {
         self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// Replaces the breaker's trip decision (default: the config's
+    /// thresholds), e.g. with `circuit_core::AdaptivePolicy`. A learning
+    /// policy serves one breaker: give each client its own, and keep an
+    /// `Arc` of it to read what it learned.
+    pub fn trip_policy(mut self, policy: impl TripPolicy + 'static) -> Self {
+        self.policy = Some(Arc::new(policy));
         self
     }
 
@@ -81,6 +92,9 @@ impl ClientBuilder {
         for listener in self.listeners {
             breaker = breaker.listener(listener);
         }
+        if let Some(policy) = self.policy {
+            breaker = breaker.trip_policy(policy);
+        }
         let breaker = Arc::new(breaker.build()?);
         let fallbacks = Fallbacks(crate::fallback::build(&config.fallback, self.clock)?);
         Ok(Client {
@@ -107,6 +121,7 @@ impl fmt::Debug for ClientBuilder {
             .field("http", &self.http.is_some())
             .field("clock", &self.clock)
             .field("listeners", &self.listeners)
+            .field("policy", &self.policy)
             .finish()
     }
 }

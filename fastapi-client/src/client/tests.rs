@@ -161,3 +161,36 @@ async fn while_open_each_operation_gets_its_fallback_without_a_network() {
         "calls on a closed client are not requests"
     );
 }
+
+#[test]
+fn the_breaker_judges_with_the_trip_policy_given() {
+    /// Opens at the first failure, whatever the config says.
+    #[derive(Debug)]
+    struct FirstFailure;
+    impl circuit_core::TripPolicy for FirstFailure {
+        fn should_trip(
+            &self,
+            window: &circuit_core::WindowSnapshot,
+            _: &circuit_core::Config,
+        ) -> Option<circuit_core::TripReason> {
+            (window.failures > 0).then(|| circuit_core::TripReason::Custom("first failure".into()))
+        }
+    }
+    let client = Client::builder(config())
+        .trip_policy(FirstFailure)
+        .build()
+        .unwrap();
+    client
+        .circuit_breaker()
+        .try_acquire()
+        .unwrap()
+        .record_failure();
+    assert_eq!(client.circuit_breaker().state(), circuit_core::State::Open);
+    let adaptive = std::sync::Arc::new(circuit_core::AdaptivePolicy::default());
+    let client = Client::builder(config())
+        .trip_policy(std::sync::Arc::clone(&adaptive))
+        .build()
+        .unwrap();
+    assert!(!client.client_stats().circuit_breaker.thresholds.learned);
+    assert!(!adaptive.baseline().ready);
+}

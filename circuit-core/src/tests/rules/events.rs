@@ -164,8 +164,17 @@ fn metrics_serialise_with_the_seed_design_names() {
     assert_eq!(json["success_rate"], 0.75);
     assert_eq!(json["current_backoff"], 0);
     assert!(json["last_state_change"].as_str().unwrap().ends_with('Z'));
-    let back: Metrics = serde_json::from_value(json).unwrap();
+    let back: Metrics = serde_json::from_value(json.clone()).unwrap();
     assert_eq!(back, cb.metrics());
+    // The thresholds in effect, slow-call threshold in nanoseconds; a
+    // snapshot written before they were reported still reads.
+    assert_eq!(json["thresholds"]["failure_rate"], 0.6);
+    assert_eq!(json["thresholds"]["slow_call"], 5_000_000_000u64);
+    assert_eq!(json["thresholds"]["learned"], false);
+    let mut old = json;
+    old.as_object_mut().unwrap().remove("thresholds");
+    let back: Metrics = serde_json::from_value(old).unwrap();
+    assert_eq!(back.thresholds, Thresholds::of(&Config::default()));
 }
 
 #[test]
