@@ -17,6 +17,10 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// Default [`ClientConfig::breaker_name`].
 pub const DEFAULT_BREAKER_NAME: &str = "kol-backend";
+/// Default [`ClientConfig::health_check_timeout`].
+pub const DEFAULT_HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default [`ClientConfig::close_timeout`].
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a [`Client`](crate::Client) talks to the backend.
 ///
@@ -33,10 +37,12 @@ pub const DEFAULT_BREAKER_NAME: &str = "kol-backend";
 /// config.api_key = Some(ApiKey::new("secret"));
 /// assert!(!format!("{config:?}").contains("secret"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     /// The backend's root, e.g. `http://localhost:8000` (`http` or
-    /// `https`; a path prefix such as `/kol` is kept).
+    /// `https`; a path prefix such as `/kol` is kept). Credentials, a query
+    /// or a fragment are refused (and redacted in `Debug` and in the
+    /// error).
     pub base_url: String,
     /// Limit for a whole call: connecting, sending and reading the full
     /// body (default 10 s).
@@ -62,6 +68,21 @@ pub struct ClientConfig {
     /// Run by [`Client::close`](crate::Client::close) once the last call
     /// has finished, in order: exporters to flush, caches to persist.
     pub on_close: Vec<Arc<dyn Flush>>,
+    /// Longest [`Client::close`](crate::Client::close) waits for calls in
+    /// flight before it saves the cache, runs the hooks and returns
+    /// [`ClientError::CloseTimedOut`](crate::ClientError::CloseTimedOut)
+    /// (default 30 s).
+    pub close_timeout: Duration,
+    /// Before a call admitted as the half-open probe is sent, ask
+    /// `GET /health` (within
+    /// [`health_check_timeout`](Self::health_check_timeout)); if the
+    /// backend is unhealthy or unreachable the probe fails, the real
+    /// request is never sent and the caller gets the fallback (default
+    /// true). Counted in [`HealthStats`](crate::HealthStats).
+    pub probe_health_first: bool,
+    /// Limit for the client's own health checks, capped at
+    /// `request_timeout` (default 2 s).
+    pub health_check_timeout: Duration,
 }
 
 impl ClientConfig {
@@ -79,7 +100,37 @@ impl ClientConfig {
             api_key: None,
             fallback: FallbackConfig::default(),
             on_close: Vec::new(),
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            probe_health_first: true,
+            health_check_timeout: DEFAULT_HEALTH_CHECK_TIMEOUT,
         }
+    }
+
+    /// The timeout of the client's own health checks.
+    pub(crate) fn health_timeout(&self) -> Duration {
+        self.health_check_timeout.min(self.request_timeout)
+    }
+}
+
+/// `base_url` redacted, as in errors; everything else as it is (the API
+/// key redacts itself).
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &crate::url::redact(&self.base_url))
+            .field("request_timeout", &self.request_timeout)
+            .field("circuit", &self.circuit)
+            .field("breaker_name", &self.breaker_name)
+            .field("slow_request_threshold", &self.slow_request_threshold)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_retry_after", &self.max_retry_after)
+            .field("api_key", &self.api_key)
+            .field("fallback", &self.fallback)
+            .field("on_close", &self.on_close)
+            .field("close_timeout", &self.close_timeout)
+            .field("probe_health_first", &self.probe_health_first)
+            .field("health_check_timeout", &self.health_check_timeout)
+            .finish()
     }
 }
 

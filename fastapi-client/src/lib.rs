@@ -95,6 +95,8 @@ mod lifecycle;
 mod models;
 mod operation;
 mod request_id;
+mod response;
+mod send;
 mod stats;
 mod url;
 mod validate;
@@ -102,20 +104,22 @@ mod validate;
 pub use api_key::ApiKey;
 pub use client::{Client, ClientBuilder};
 pub use config::{
-    ClientConfig, DEFAULT_BREAKER_NAME, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SLOW_REQUEST_THRESHOLD, Flush,
+    ClientConfig, DEFAULT_BREAKER_NAME, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HEALTH_CHECK_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SLOW_REQUEST_THRESHOLD, Flush,
 };
-pub use detail::{ApiDetail, SNIPPET_LIMIT, ValidationIssue};
+pub use detail::{ApiDetail, DETAIL_DISPLAY_LIMIT, SNIPPET_LIMIT, ValidationIssue};
 pub use error::ClientError;
-pub use execute::{CIRCUIT_STATE_HEADER, REQUEST_ID_HEADER};
-pub use fallback::{ClientFallbacks, FallbackConfig, FallbackMode};
+pub use fallback::{ClientFallbacks, DEFAULT_CACHE_MAX_BYTES, FallbackConfig, FallbackMode};
+pub use fallback_cache::{Freshness, Provenance};
 pub use models::{
     BudgetAllocation, BudgetSummary, DEFAULT_MATCH_LIMIT, HealthResponse, KolMatch,
     MatchKolsRequest, MatchKolsResponse, MatchMeta, Objective, OptimizationMeta,
     OptimizeBudgetRequest, OptimizeBudgetResponse, Platform,
 };
-pub use stats::ClientStats;
-pub use validate::ValidationError;
+pub use send::{CIRCUIT_STATE_HEADER, REQUEST_ID_HEADER};
+pub use stats::{ClientStats, HealthStats};
+pub use validate::{MAX_AMOUNT, ValidationError};
 
 /// Re-exported so users need no direct dependency to configure the breaker
 /// or write fallbacks.

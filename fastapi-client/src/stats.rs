@@ -45,6 +45,25 @@ pub struct ClientStats {
     pub invalid_requests: u64,
     /// The fallbacks' own counts.
     pub fallback: FallbackStats,
+    /// The health checks the client made on its own (not
+    /// [`health_check`](crate::Client::health_check) calls).
+    #[serde(default)]
+    pub health: HealthStats,
+}
+
+/// Health checks the client made on its own, before half-open probes
+/// ([`probe_health_first`](crate::ClientConfig::probe_health_first)).
+/// None of them is in `total_requests`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthStats {
+    /// Half-open probes that asked `GET /health` before sending the real
+    /// request.
+    pub probe_checks: u64,
+    /// Of those, the ones the backend failed: the real request was kept
+    /// off the backend (the probe failed, the caller got the fallback or
+    /// [`ProbeUnhealthy`](crate::ClientError::ProbeUnhealthy)). Also in
+    /// `failed_requests`.
+    pub probes_held_back: u64,
 }
 
 /// How one request ended, for the counters.
@@ -55,6 +74,8 @@ pub(crate) enum Ending {
     Rejected,
     TimedOut,
     Cancelled,
+    /// The health check before the probe failed; nothing was sent.
+    HeldBack,
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +87,8 @@ pub(crate) struct Counters {
     timeouts: AtomicU64,
     cancelled: AtomicU64,
     invalid: AtomicU64,
+    probe_checks: AtomicU64,
+    held_back: AtomicU64,
 }
 
 /// Counts one request when dropped: as cancelled unless `finish` said
@@ -88,6 +111,10 @@ impl Counters {
 
     pub(crate) fn invalid(&self) {
         self.invalid.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn probe_check(&self) {
+        self.probe_checks.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(
@@ -120,6 +147,10 @@ impl Counters {
             cancelled_requests,
             invalid_requests: self.invalid.load(Ordering::SeqCst),
             fallback,
+            health: HealthStats {
+                probe_checks: self.probe_checks.load(Ordering::Relaxed),
+                probes_held_back: self.held_back.load(Ordering::Relaxed),
+            },
         }
     }
 }
@@ -146,6 +177,7 @@ impl Drop for Tally<'_> {
             Ending::Rejected => Some(&c.rejected),
             Ending::TimedOut => Some(&c.timeouts),
             Ending::Cancelled => Some(&c.cancelled),
+            Ending::HeldBack => Some(&c.held_back),
         };
         // `failed` first, and the snapshot reads it last (all SeqCst): a
         // snapshot never shows a detail count above `failed_requests`.
@@ -182,6 +214,8 @@ mod tests {
         counters.begin().set(Ending::TimedOut);
         drop(counters.begin());
         counters.invalid();
+        counters.probe_check();
+        counters.begin().set(Ending::HeldBack);
 
         let stats = counters.snapshot(metrics(), "http://x".into(), FallbackStats::default());
         assert_eq!(
@@ -190,7 +224,7 @@ mod tests {
                 stats.success_requests,
                 stats.failed_requests
             ),
-            (5, 1, 4)
+            (6, 1, 5)
         );
         assert_eq!((stats.rejected_requests, stats.fallback_responses), (1, 1));
         assert_eq!(
@@ -201,7 +235,14 @@ mod tests {
             ),
             (1, 1, 1)
         );
-        assert_eq!(stats.success_rate, 0.2);
+        assert_eq!(
+            stats.health,
+            HealthStats {
+                probe_checks: 1,
+                probes_held_back: 1,
+            }
+        );
+        assert_eq!(stats.success_rate, 1.0 / 6.0);
     }
 
     #[test]

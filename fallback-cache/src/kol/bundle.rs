@@ -15,10 +15,14 @@ const MAX_SCORED_KOLS: u64 = 100_000;
 /// The match cache, the score book and the two default chains, counting
 /// into one set of [`FallbackCounters`]. Clones share everything.
 ///
-/// * matching: [`CacheFallback`] (marked [`crate::kind::CACHE`]), then
+/// * matching: [`CacheFallback`] ([`crate::kind::CACHE`]), then
 ///   [`EmptyMatch`] ([`crate::kind::EMPTY`]);
 /// * budgets: [`ConservativeBudget`] weighted by the score book
 ///   ([`crate::kind::CONSERVATIVE`]).
+///
+/// Every answer either chain serves is marked with its provenance
+/// ([`MatchResponse::mark`], [`BudgetResponse::mark`]), replaced chains
+/// included.
 pub struct KolFallbacks<M: MatchResponse, B: BudgetResponse> {
     matches: ResponseCache<CanonicalKey, M>,
     scores: ScoreBook,
@@ -43,7 +47,7 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         let counters = FallbackCounters::new();
         let match_chain = FallbackChain::new("match-kols")
             .with_counters(counters.clone())
-            .then(CacheFallback::new(matches.clone()).marking(M::mark))
+            .then(CacheFallback::new(matches.clone()))
             .then(EmptyMatch::<M>::new());
         let budget_chain = FallbackChain::new("optimize-budget")
             .with_counters(counters.clone())
@@ -92,7 +96,10 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         }
     }
 
-    /// Runs the match chain: cached last-good, else empty.
+    /// Runs the match chain: cached last-good, else empty. Whatever
+    /// fallback answered, the answer is marked with its provenance
+    /// ([`MatchResponse::mark`]) before it is returned, so a replaced chain
+    /// cannot hand out an unmarked cached answer.
     ///
     /// # Errors
     /// [`Declined`] only if a replaced chain declines.
@@ -101,10 +108,14 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         request: &M::Request,
         reason: &FallbackReason,
     ) -> Result<Served<M>, Declined> {
-        self.match_chain.execute(request, reason).await
+        let mut served = self.match_chain.execute(request, reason).await?;
+        served.response.mark(&served.provenance);
+        Ok(served)
     }
 
-    /// Runs the budget chain: the conservative plan.
+    /// Runs the budget chain: the conservative plan, marked like
+    /// [`match_fallback`](Self::match_fallback)'s answers
+    /// ([`BudgetResponse::mark`]).
     ///
     /// # Errors
     /// [`Declined::NotApplicable`] for a budget the planner rejects.
@@ -113,7 +124,9 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         request: &B::Request,
         reason: &FallbackReason,
     ) -> Result<Served<B>, Declined> {
-        self.budget_chain.execute(request, reason).await
+        let mut served = self.budget_chain.execute(request, reason).await?;
+        served.response.mark(&served.provenance);
+        Ok(served)
     }
 
     /// Fallback use across both chains.

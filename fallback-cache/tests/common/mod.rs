@@ -184,4 +184,8 @@ impl BudgetResponse for BudgetResponseModel {
             confidence: BudgetPlan::CONFIDENCE,
         }
     }
+
+    fn mark(&mut self, provenance: &Provenance) {
+        provenance.label().clone_into(&mut self.algorithm_used);
+    }
 }

@@ -69,7 +69,11 @@ impl ClientBuilder {
             .transpose()?;
         let http = match self.http {
             Some(http) => http,
+            // A redirect would turn a POST into a body-less GET (301, 302,
+            // 303) and hide where the answer came from: a 3xx is returned
+            // as a failure instead.
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(ClientError::Build)?,
         };
@@ -93,7 +97,7 @@ impl ClientBuilder {
                 counters: Counters::default(),
                 lifecycle: Lifecycle::default(),
                 fallbacks,
-                flushed: tokio::sync::OnceCell::new(),
+                closed: tokio::sync::OnceCell::new(),
                 config,
             }),
         })

@@ -11,7 +11,7 @@ use reqwest::header::HeaderValue;
 
 use crate::fallback::{ClientFallbacks, Fallbacks};
 use crate::lifecycle::Lifecycle;
-use crate::operation::{HealthProbe, Operation};
+use crate::operation::HealthProbe;
 use crate::stats::Counters;
 pub use builder::ClientBuilder;
 
@@ -41,7 +41,16 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) fallbacks: Fallbacks,
-    pub(crate) flushed: tokio::sync::OnceCell<Result<(), Arc<str>>>,
+    pub(crate) closed: tokio::sync::OnceCell<Closed>,
+}
+
+/// How the one run of `close()` went.
+#[derive(Debug, Clone)]
+pub(crate) struct Closed {
+    /// Calls still in flight when `close_timeout` passed.
+    left_in_flight: Option<usize>,
+    /// The first hook's error.
+    flush_error: Option<Arc<str>>,
 }
 
 impl Client {
@@ -166,23 +175,50 @@ impl Client {
 
     /// Stops the client: new calls (on this handle and every clone) get
     /// [`ClientError::Closed`], calls in flight finish normally, and once
-    /// the last has, the fallback cache is saved (with the `persist`
-    /// feature and a [`cache_file`](crate::FallbackConfig)) and the
-    /// [`on_close`](ClientConfig::on_close) hooks run, once. Calling it again waits for the same and returns the same
-    /// result.
+    /// the last has (or [`close_timeout`](ClientConfig::close_timeout) has
+    /// passed), the fallback cache is saved (with the `persist` feature and
+    /// a [`cache_file`](crate::FallbackConfig)) and the
+    /// [`on_close`](ClientConfig::on_close) hooks run, once. Calling it
+    /// again waits for the same and returns the same result.
+    ///
+    /// Dropping the last handle without calling it loses that work: the
+    /// cache is not saved and the hooks do not run (a `warn` says so).
     ///
     /// # Errors
-    /// [`ClientError::Flush`] with the first hook error (every hook still
-    /// runs).
+    /// [`ClientError::CloseTimedOut`] when calls were still in flight at
+    /// the deadline (the cache was saved and the hooks ran all the same),
+    /// else [`ClientError::Flush`] with the first hook error (every hook
+    /// still runs).
     pub async fn close(&self) -> Result<(), ClientError> {
-        self.inner.lifecycle.close().await;
-        let flushed = self
-            .inner
-            .flushed
-            .get_or_init(|| async { self.flush_hooks() })
+        let inner = &*self.inner;
+        let closed = inner
+            .closed
+            .get_or_init(|| async {
+                let waited = inner.lifecycle.close(inner.config.close_timeout).await;
+                if let Err(in_flight) = waited {
+                    tracing::warn!(
+                        in_flight,
+                        timeout_ms = u64::try_from(inner.config.close_timeout.as_millis())
+                            .unwrap_or(u64::MAX),
+                        "Client close timed out with calls in flight"
+                    );
+                }
+                Closed {
+                    left_in_flight: waited.err(),
+                    flush_error: self.flush_hooks().err(),
+                }
+            })
             .await;
-        flushed.clone().map_err(|message| ClientError::Flush {
-            message: message.to_string(),
+        if let Some(in_flight) = closed.left_in_flight {
+            return Err(ClientError::CloseTimedOut {
+                timeout: inner.config.close_timeout,
+                in_flight,
+            });
+        }
+        closed.flush_error.as_ref().map_or(Ok(()), |message| {
+            Err(ClientError::Flush {
+                message: message.to_string(),
+            })
         })
     }
 
@@ -203,9 +239,25 @@ impl Client {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
 
-    pub(crate) fn url(&self, operation: Operation) -> &Url {
-        &self.inner.urls[operation as usize]
+/// The last handle is gone. Without `close()`, what it would have done is
+/// lost; say so once, so that a missing `close()` is found.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.lifecycle.is_closed() {
+            return;
+        }
+        #[cfg(feature = "persist")]
+        let unsaved_cache = self.config.fallback.cache_file.is_some();
+        #[cfg(not(feature = "persist"))]
+        let unsaved_cache = false;
+        tracing::warn!(
+            breaker = %self.config.breaker_name,
+            on_close_hooks_not_run = self.config.on_close.len(),
+            unsaved_cache,
+            "Client dropped without close(): the fallback cache was not saved and the on_close hooks did not run"
+        );
     }
 }
 
