@@ -80,8 +80,14 @@ pub struct ClientConfig {
     /// request is never sent and the caller gets the fallback (default
     /// true). Counted in [`HealthStats`](crate::HealthStats).
     pub probe_health_first: bool,
-    /// Limit for the client's own health checks, capped at
-    /// `request_timeout` (default 2 s).
+    /// While the breaker is OPEN, poll `GET /health` this often; once it
+    /// answers healthy, the open period ends early so that the next call
+    /// may probe at once. It never closes the breaker by itself, and stops
+    /// when the client closes. Default `None` (no polling). Polls run on
+    /// the tokio runtime of the call that tripped the breaker.
+    pub health_check_interval: Option<Duration>,
+    /// Limit for the client's own health checks (before a probe and while
+    /// open), capped at `request_timeout` (default 2 s).
     pub health_check_timeout: Duration,
 }
 
@@ -102,6 +108,7 @@ impl ClientConfig {
             on_close: Vec::new(),
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             probe_health_first: true,
+            health_check_interval: None,
             health_check_timeout: DEFAULT_HEALTH_CHECK_TIMEOUT,
         }
     }
@@ -129,6 +136,7 @@ impl fmt::Debug for ClientConfig {
             .field("on_close", &self.on_close)
             .field("close_timeout", &self.close_timeout)
             .field("probe_health_first", &self.probe_health_first)
+            .field("health_check_interval", &self.health_check_interval)
             .field("health_check_timeout", &self.health_check_timeout)
             .finish()
     }

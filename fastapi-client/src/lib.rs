@@ -91,6 +91,7 @@ mod detail;
 mod error;
 mod execute;
 mod fallback;
+mod health;
 mod lifecycle;
 mod models;
 mod operation;

@@ -35,6 +35,11 @@ impl Lifecycle {
         Ok(guard)
     }
 
+    /// Marks the client closed: every later [`enter`](Self::enter) fails.
+    pub(crate) fn refuse_new(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
@@ -42,7 +47,7 @@ impl Lifecycle {
     /// Refuses new calls and waits until none is in flight, for at most
     /// `deadline`; then returns how many are still in flight.
     pub(crate) async fn close(&self, deadline: Duration) -> Result<(), usize> {
-        self.closed.store(true, Ordering::SeqCst);
+        self.refuse_new();
         tokio::time::timeout(deadline, self.idle())
             .await
             .map_err(|_| self.in_flight())

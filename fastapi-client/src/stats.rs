@@ -51,8 +51,10 @@ pub struct ClientStats {
     pub health: HealthStats,
 }
 
-/// Health checks the client made on its own, before half-open probes
-/// ([`probe_health_first`](crate::ClientConfig::probe_health_first)).
+/// Health checks the client made on its own: before half-open probes
+/// ([`probe_health_first`](crate::ClientConfig::probe_health_first)) and
+/// while the breaker was open
+/// ([`health_check_interval`](crate::ClientConfig::health_check_interval)).
 /// None of them is in `total_requests`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthStats {
@@ -64,6 +66,11 @@ pub struct HealthStats {
     /// [`ProbeUnhealthy`](crate::ClientError::ProbeUnhealthy)). Also in
     /// `failed_requests`.
     pub probes_held_back: u64,
+    /// `GET /health` polls made while the breaker was open.
+    pub active_checks: u64,
+    /// Polls that found the backend healthy and ended the open period
+    /// early, so that the next call probed at once.
+    pub early_probes: u64,
 }
 
 /// How one request ended, for the counters.
@@ -89,6 +96,8 @@ pub(crate) struct Counters {
     invalid: AtomicU64,
     probe_checks: AtomicU64,
     held_back: AtomicU64,
+    active_checks: AtomicU64,
+    early_probes: AtomicU64,
 }
 
 /// Counts one request when dropped: as cancelled unless `finish` said
@@ -115,6 +124,13 @@ impl Counters {
 
     pub(crate) fn probe_check(&self) {
         self.probe_checks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn active_check(&self, ended_open_period: bool) {
+        self.active_checks.fetch_add(1, Ordering::Relaxed);
+        if ended_open_period {
+            self.early_probes.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn snapshot(
@@ -150,6 +166,8 @@ impl Counters {
             health: HealthStats {
                 probe_checks: self.probe_checks.load(Ordering::Relaxed),
                 probes_held_back: self.held_back.load(Ordering::Relaxed),
+                active_checks: self.active_checks.load(Ordering::Relaxed),
+                early_probes: self.early_probes.load(Ordering::Relaxed),
             },
         }
     }
@@ -216,6 +234,8 @@ mod tests {
         counters.invalid();
         counters.probe_check();
         counters.begin().set(Ending::HeldBack);
+        counters.active_check(false);
+        counters.active_check(true);
 
         let stats = counters.snapshot(metrics(), "http://x".into(), FallbackStats::default());
         assert_eq!(
@@ -240,6 +260,8 @@ mod tests {
             HealthStats {
                 probe_checks: 1,
                 probes_held_back: 1,
+                active_checks: 2,
+                early_probes: 1,
             }
         );
         assert_eq!(stats.success_rate, 1.0 / 6.0);

@@ -88,6 +88,12 @@ pub(crate) fn check_config(config: &ClientConfig) -> Result<(), ClientError> {
             reason: "must not be empty".into(),
         });
     }
+    if config.health_check_interval.is_some_and(|i| i.is_zero()) {
+        return Err(ClientError::InvalidConfig {
+            field: "health_check_interval",
+            reason: "must be longer than zero (or None for no polling)".into(),
+        });
+    }
     if config.health_check_timeout.is_zero() {
         return Err(ClientError::InvalidConfig {
             field: "health_check_timeout",

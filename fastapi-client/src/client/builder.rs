@@ -7,6 +7,7 @@ use circuit_core::{CircuitBreaker, Clock, EventListener};
 
 use super::{Client, Inner};
 use crate::fallback::Fallbacks;
+use crate::health::{HealthWatch, OnOpen};
 use crate::lifecycle::Lifecycle;
 use crate::operation::Operation;
 use crate::stats::Counters;
@@ -85,22 +86,29 @@ impl ClientBuilder {
         for listener in self.listeners {
             breaker = breaker.listener(listener);
         }
+        let watch = config.health_check_interval.map(HealthWatch::new);
+        if let Some(watch) = &watch {
+            breaker = breaker.listener(OnOpen(Arc::clone(watch)));
+        }
         let breaker = Arc::new(breaker.build()?);
         let fallbacks = Fallbacks(crate::fallback::build(&config.fallback, self.clock)?);
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                urls,
-                auth,
-                breaker,
-                counters: Counters::default(),
-                lifecycle: Lifecycle::default(),
-                fallbacks,
-                closed: tokio::sync::OnceCell::new(),
-                config,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            http,
+            base_url,
+            urls,
+            auth,
+            breaker,
+            counters: Counters::default(),
+            lifecycle: Lifecycle::default(),
+            fallbacks,
+            closed: tokio::sync::OnceCell::new(),
+            health_watch: watch,
+            config,
+        });
+        if let Some(watch) = &inner.health_watch {
+            watch.attach(&inner);
+        }
+        Ok(Client { inner })
     }
 }
 

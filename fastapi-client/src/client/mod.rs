@@ -10,6 +10,7 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use crate::fallback::{ClientFallbacks, Fallbacks};
+use crate::health::HealthWatch;
 use crate::lifecycle::Lifecycle;
 use crate::operation::HealthProbe;
 use crate::stats::Counters;
@@ -42,6 +43,8 @@ pub(crate) struct Inner {
     pub(crate) lifecycle: Lifecycle,
     pub(crate) fallbacks: Fallbacks,
     pub(crate) closed: tokio::sync::OnceCell<Closed>,
+    /// The active health check, with `health_check_interval`.
+    pub(crate) health_watch: Option<Arc<HealthWatch>>,
 }
 
 /// How the one run of `close()` went.
@@ -174,7 +177,8 @@ impl Client {
     }
 
     /// Stops the client: new calls (on this handle and every clone) get
-    /// [`ClientError::Closed`], calls in flight finish normally, and once
+    /// [`ClientError::Closed`], the active health check stops, calls in
+    /// flight finish normally, and once
     /// the last has (or [`close_timeout`](ClientConfig::close_timeout) has
     /// passed), the fallback cache is saved (with the `persist` feature and
     /// a [`cache_file`](crate::FallbackConfig)) and the
@@ -194,6 +198,11 @@ impl Client {
         let closed = inner
             .closed
             .get_or_init(|| async {
+                // Closed first, so that a woken poller sees it and ends.
+                inner.lifecycle.refuse_new();
+                if let Some(watch) = &inner.health_watch {
+                    watch.stop();
+                }
                 let waited = inner.lifecycle.close(inner.config.close_timeout).await;
                 if let Err(in_flight) = waited {
                     tracing::warn!(
@@ -245,6 +254,9 @@ impl Client {
 /// lost; say so once, so that a missing `close()` is found.
 impl Drop for Inner {
     fn drop(&mut self) {
+        if let Some(watch) = &self.health_watch {
+            watch.stop();
+        }
         if self.lifecycle.is_closed() {
             return;
         }
@@ -272,5 +284,7 @@ impl fmt::Debug for Client {
     }
 }
 
+#[cfg(test)]
+mod fake_backend;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use circuit_core::State;
+
 use super::*;
 use crate::FallbackMode;
 
@@ -329,4 +331,119 @@ async fn a_redirect_is_not_followed_and_counts_as_a_failure() {
     );
     assert_eq!(client.circuit_breaker_metrics().total_failures, 1);
     backend.abort();
+}
+
+/// Polls `done` every few milliseconds until it holds, for at most 20 s:
+/// for waiting on a background task, never for measuring it.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn watched(url: String, clock: &circuit_core::ManualClock) -> Client {
+    Client::builder(ClientConfig {
+        health_check_interval: Some(Duration::from_millis(20)),
+        circuit: circuit_core::Config {
+            max_failures: 3,
+            min_requests: 100_000,
+            recovery_timeout: Duration::from_secs(60),
+            max_requests: 1,
+            ..circuit_core::Config::default()
+        },
+        ..ClientConfig::new(url)
+    })
+    .clock(clock.clone())
+    .build()
+    .unwrap()
+}
+
+async fn trip(client: &Client) {
+    let request = crate::MatchKolsRequest::new("c", ["tech"], 100.0);
+    for _ in 0..3 {
+        assert_eq!(
+            client.match_kols(&request).await.unwrap_err().status(),
+            Some(500)
+        );
+    }
+    assert_eq!(client.circuit_state(), State::Open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_open_the_client_polls_health_and_lets_the_next_call_probe_early() {
+    let backend = fake_backend::FakeBackend::start().await;
+    let clock = circuit_core::ManualClock::new();
+    let client = watched(backend.url.clone(), &clock);
+    assert_eq!(
+        client.client_stats().health.active_checks,
+        0,
+        "no polling while closed"
+    );
+    trip(&client).await;
+
+    // Still down: polls fail, the breaker stays open, calls are answered
+    // by the fallback without reaching the backend.
+    eventually("two polls", || {
+        client.client_stats().health.active_checks >= 2
+    })
+    .await;
+    let health = client.client_stats().health;
+    assert_eq!(health.early_probes, 0);
+    assert_eq!(client.circuit_state(), State::Open);
+    let request = crate::MatchKolsRequest::new("c", ["tech"], 100.0);
+    let answer = client.match_kols(&request).await.unwrap();
+    assert!(answer.meta.provenance.is_degraded());
+    assert_eq!(backend.seen("/api/v1/kols/match"), 3);
+
+    // Back up: a poll sees it and ends the open period (on a clock that
+    // has not moved), but the breaker stays open until a call probes.
+    backend.set_healthy(true);
+    eventually("an early probe", || {
+        client.client_stats().health.early_probes == 1
+    })
+    .await;
+    assert_eq!(
+        client.circuit_state(),
+        State::Open,
+        "never closed by the poller"
+    );
+    let live = client.match_kols(&request).await.unwrap();
+    assert_eq!(live.meta.provenance, crate::Provenance::Live);
+    assert_eq!(client.circuit_state(), State::Closed);
+    assert_eq!(backend.seen("/api/v1/kols/match"), 4);
+
+    // Closed again: the poller has ended, and polls no more.
+    let watch = client.inner.health_watch.clone().unwrap();
+    eventually("the poller to end", || !watch.is_running()).await;
+    let polls = backend.seen("/health");
+    assert_eq!(
+        client.client_stats().health.active_checks + 1,
+        polls as u64,
+        "plus the probe's own check"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poller_stops_when_the_client_closes() {
+    let backend = fake_backend::FakeBackend::start().await;
+    let clock = circuit_core::ManualClock::new();
+    let client = watched(backend.url.clone(), &clock);
+    trip(&client).await;
+    eventually("a poll", || client.client_stats().health.active_checks >= 1).await;
+    let watch = client.inner.health_watch.clone().unwrap();
+    client.close().await.unwrap();
+    eventually("the poller to end", || !watch.is_running()).await;
+    let polls = backend.seen("/health");
+    assert_eq!(client.client_stats().health.active_checks, polls as u64);
+    assert_eq!(
+        client.circuit_state(),
+        State::Open,
+        "still open: nothing probed"
+    );
 }
