@@ -47,8 +47,18 @@ pub struct ClientConfig {
     /// Limit for a whole call: connecting, sending and reading the full
     /// body (default 10 s).
     pub request_timeout: Duration,
-    /// The circuit breaker's rules.
+    /// The circuit breaker's rules (the host breaker's, with
+    /// [`endpoint_circuit`](Self::endpoint_circuit)).
     pub circuit: circuit_core::Config,
+    /// With `Some`, each operation (`match_kols`, `optimize_budget`,
+    /// `health_check`) also gets its own breaker with these rules, named
+    /// `<breaker_name>:<operation>`, chained under the client's breaker
+    /// ([`circuit_core::Chain`]): a 5xx from one endpoint trips only that
+    /// endpoint while the others stay live; refused connections, cut
+    /// exchanges and timeouts count on both levels, so a dead backend
+    /// trips the host breaker and fails every endpoint fast. Default `None`:
+    /// one breaker for everything.
+    pub endpoint_circuit: Option<circuit_core::Config>,
     /// The breaker's name in metrics and logs (default `kol-backend`).
     pub breaker_name: String,
     /// Calls slower than this log a `warn` "Slow request detected"
@@ -99,6 +109,7 @@ impl ClientConfig {
             base_url: base_url.into(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             circuit: circuit_core::Config::default(),
+            endpoint_circuit: None,
             breaker_name: DEFAULT_BREAKER_NAME.to_owned(),
             slow_request_threshold: DEFAULT_SLOW_REQUEST_THRESHOLD,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -127,6 +138,7 @@ impl fmt::Debug for ClientConfig {
             .field("base_url", &crate::url::redact(&self.base_url))
             .field("request_timeout", &self.request_timeout)
             .field("circuit", &self.circuit)
+            .field("endpoint_circuit", &self.endpoint_circuit)
             .field("breaker_name", &self.breaker_name)
             .field("slow_request_threshold", &self.slow_request_threshold)
             .field("max_response_bytes", &self.max_response_bytes)

@@ -7,9 +7,10 @@
 
 use std::time::Instant;
 
-use circuit_core::{Outcome, Permit, State};
+use circuit_core::{Outcome, State};
 use tracing::{Instrument, field};
 
+use crate::admission::Admitted;
 use crate::classify::outcome_of;
 use crate::client::Inner;
 use crate::fallback::{Trigger, reason_for};
@@ -58,19 +59,19 @@ impl Inner {
         let span = tracing::Span::current();
         let mut tally = self.counters.begin();
 
-        let mut permit = match self.breaker.try_acquire() {
+        let mut permit = match self.admit(E::OPERATION) {
             Ok(permit) => permit,
-            Err(rejected) => {
+            Err(refused) => {
                 tally.set(Ending::Rejected);
-                span.record("circuit_state", rejected.state().as_str());
+                span.record("circuit_state", refused.state.as_str());
                 span.record("outcome", "rejected");
                 let trigger = Trigger::CircuitOpen {
-                    retry_after: rejected.retry_after(),
+                    retry_after: refused.retry_after,
                 };
                 let error = ClientError::CircuitOpen {
                     request_id: id.to_string(),
-                    state: rejected.state(),
-                    retry_after: rejected.retry_after(),
+                    state: refused.state,
+                    retry_after: refused.retry_after,
                 };
                 return self
                     .answer_refused(request, &trigger, &mut tally, error)
@@ -79,7 +80,7 @@ impl Inner {
         };
         // Read after admission: the first caller after the open period
         // moved the breaker to HALF_OPEN and is a probe.
-        let state = self.breaker.state();
+        let state = self.guard_state(E::OPERATION);
         span.record("circuit_state", state.as_str());
 
         if permit.is_probe()
@@ -87,16 +88,18 @@ impl Inner {
             && E::OPERATION != Operation::HealthCheck
         {
             if let Err(cause) = self.health_before_probe(&mut permit).await {
-                // The probe failed without the real request being sent.
-                permit.record(outcome_of(&cause));
+                // The probe failed without the real request being sent:
+                // against every breaker the call went through.
+                let outcome = outcome_of(&cause);
+                let error = ClientError::ProbeUnhealthy {
+                    request_id: id.to_string(),
+                    cause: Box::new(cause),
+                };
+                permit.record_error(outcome, &error);
                 tally.set(Ending::HeldBack);
                 span.record("outcome", "held_back");
                 let trigger = Trigger::CircuitOpen {
                     retry_after: self.breaker.metrics().retry_after.unwrap_or_default(),
-                };
-                let error = ClientError::ProbeUnhealthy {
-                    request_id: id.to_string(),
-                    cause: Box::new(cause),
                 };
                 return self
                     .answer_refused(request, &trigger, &mut tally, error)
@@ -121,7 +124,7 @@ impl Inner {
 
         let error = match result {
             Ok(response) => {
-                permit.record_success();
+                permit.record(Outcome::Success);
                 span.record("outcome", Outcome::Success.as_str());
                 tally.set(Ending::Success);
                 request.remember(&self.fallbacks, &response);
@@ -129,11 +132,8 @@ impl Inner {
             }
             Err(error) => error,
         };
-        if let Some(hint) = error.retry_after() {
-            permit.set_retry_after(hint);
-        }
         let outcome = outcome_of(&error);
-        permit.record(outcome);
+        permit.record_error(outcome, &error);
         span.record("outcome", outcome.as_str());
         if let Some(status) = error.status() {
             span.record("status", status);
@@ -177,7 +177,7 @@ impl Inner {
     /// unhealthy or unreachable backend fails the probe; a `/health` that
     /// cannot tell (a caller-error status such as 404: the backend has no
     /// such endpoint) lets the real request be the probe.
-    async fn health_before_probe(&self, permit: &mut Permit<'_>) -> Result<(), ClientError> {
+    async fn health_before_probe(&self, permit: &mut Admitted<'_>) -> Result<(), ClientError> {
         self.counters.probe_check();
         let started = Instant::now();
         let result = self

@@ -82,6 +82,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod admission;
 mod api_key;
 mod body;
 mod classify;
@@ -118,6 +119,7 @@ pub use models::{
     MatchKolsRequest, MatchKolsResponse, MatchMeta, Objective, OptimizationMeta,
     OptimizeBudgetRequest, OptimizeBudgetResponse, Platform,
 };
+pub use operation::Operation;
 pub use send::{CIRCUIT_STATE_HEADER, REQUEST_ID_HEADER};
 pub use stats::{ClientStats, HealthStats};
 pub use validate::{MAX_AMOUNT, ValidationError};

@@ -12,17 +12,26 @@ use crate::{
     OptimizeBudgetResponse,
 };
 
-/// One of the backend's endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
+/// One of the backend's endpoints: what a per-endpoint breaker
+/// ([`ClientConfig::endpoint_circuit`](crate::ClientConfig::endpoint_circuit))
+/// guards, and the request-ID prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `POST /api/v1/kols/match` ([`Client::match_kols`](crate::Client::match_kols)).
     MatchKols,
+    /// `POST /api/v1/budget/optimize` ([`Client::optimize_budget`](crate::Client::optimize_budget)).
     OptimizeBudget,
+    /// `GET /health` ([`Client::health_check`](crate::Client::health_check)).
     HealthCheck,
 }
 
 impl Operation {
-    /// The request-ID prefix and tracing name.
-    pub(crate) const fn name(self) -> &'static str {
+    /// Every operation, in this order.
+    pub const ALL: [Operation; 3] = [Self::MatchKols, Self::OptimizeBudget, Self::HealthCheck];
+
+    /// The request-ID prefix and tracing name: `match-kols`,
+    /// `optimize-budget`, `health-check`.
+    pub const fn name(self) -> &'static str {
         match self {
             Self::MatchKols => "match-kols",
             Self::OptimizeBudget => "optimize-budget",
@@ -30,8 +39,9 @@ impl Operation {
         }
     }
 
-    /// Relative to the base URL, so a base with a path prefix keeps it.
-    pub(crate) const fn path(self) -> &'static str {
+    /// The path, relative to the base URL (so a base with a path prefix
+    /// keeps it): `api/v1/kols/match`, `api/v1/budget/optimize`, `health`.
+    pub const fn path(self) -> &'static str {
         match self {
             Self::MatchKols => "api/v1/kols/match",
             Self::OptimizeBudget => "api/v1/budget/optimize",
@@ -45,9 +55,6 @@ impl Operation {
             Self::HealthCheck => Method::GET,
         }
     }
-
-    pub(crate) const ALL: [Operation; 3] =
-        [Self::MatchKols, Self::OptimizeBudget, Self::HealthCheck];
 }
 
 /// What the funnel needs to know about a request type.

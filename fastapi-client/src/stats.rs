@@ -29,8 +29,13 @@ pub struct ClientStats {
     pub failed_requests: u64,
     /// `success_requests / total_requests`; 1 before the first request.
     pub success_rate: f64,
-    /// The breaker's own metrics.
+    /// The breaker's own metrics (the host breaker's, with
+    /// [`endpoint_circuit`](crate::ClientConfig::endpoint_circuit)).
     pub circuit_breaker: Metrics,
+    /// With `endpoint_circuit`, each endpoint's breaker, in
+    /// [`Operation::ALL`](crate::Operation::ALL) order; empty otherwise.
+    #[serde(default)]
+    pub endpoint_breakers: Vec<Metrics>,
     /// The backend the client talks to.
     pub base_url: String,
     /// Failed requests that a fallback answered.
@@ -136,6 +141,7 @@ impl Counters {
     pub(crate) fn snapshot(
         &self,
         circuit_breaker: Metrics,
+        endpoint_breakers: Vec<Metrics>,
         base_url: String,
         fallback: FallbackStats,
     ) -> ClientStats {
@@ -156,6 +162,7 @@ impl Counters {
                 success_requests as f64 / total_requests as f64
             },
             circuit_breaker,
+            endpoint_breakers,
             base_url,
             fallback_responses,
             rejected_requests,
@@ -237,7 +244,12 @@ mod tests {
         counters.active_check(false);
         counters.active_check(true);
 
-        let stats = counters.snapshot(metrics(), "http://x".into(), FallbackStats::default());
+        let stats = counters.snapshot(
+            metrics(),
+            Vec::new(),
+            "http://x".into(),
+            FallbackStats::default(),
+        );
         assert_eq!(
             (
                 stats.total_requests,
@@ -271,6 +283,7 @@ mod tests {
     fn serialises_with_the_seed_design_names() {
         let stats = Counters::default().snapshot(
             metrics(),
+            Vec::new(),
             "http://localhost:8000".into(),
             FallbackStats::default(),
         );

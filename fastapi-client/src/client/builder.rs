@@ -6,6 +6,7 @@ use std::sync::Arc;
 use circuit_core::{CircuitBreaker, Clock, EventListener};
 
 use super::{Client, Inner};
+use crate::admission::Endpoints;
 use crate::fallback::Fallbacks;
 use crate::health::{HealthWatch, OnOpen};
 use crate::lifecycle::Lifecycle;
@@ -78,19 +79,35 @@ impl ClientBuilder {
                 .build()
                 .map_err(ClientError::Build)?,
         };
-        let mut breaker =
-            CircuitBreaker::builder(config.breaker_name.clone()).config(config.circuit.clone());
-        if let Some(clock) = &self.clock {
-            breaker = breaker.clock(SharedClock(Arc::clone(clock)));
-        }
-        for listener in self.listeners {
-            breaker = breaker.listener(listener);
-        }
+        let new_breaker = |name: String, rules: &circuit_core::Config| {
+            let mut breaker = CircuitBreaker::builder(name).config(rules.clone());
+            if let Some(clock) = &self.clock {
+                breaker = breaker.clock(SharedClock(Arc::clone(clock)));
+            }
+            for listener in &self.listeners {
+                breaker = breaker.listener(Arc::clone(listener));
+            }
+            breaker
+        };
+        let mut host = new_breaker(config.breaker_name.clone(), &config.circuit);
+        // Only the host's opening says the backend may be down.
         let watch = config.health_check_interval.map(HealthWatch::new);
         if let Some(watch) = &watch {
-            breaker = breaker.listener(OnOpen(Arc::clone(watch)));
+            host = host.listener(OnOpen(Arc::clone(watch)));
         }
-        let breaker = Arc::new(breaker.build()?);
+        let breaker = Arc::new(host.build()?);
+        let endpoints = match &config.endpoint_circuit {
+            None => None,
+            Some(rules) => {
+                let [a, b, c] = Operation::ALL.map(|op| {
+                    new_breaker(format!("{}:{}", config.breaker_name, op.name()), rules).build()
+                });
+                Some(Endpoints::new(
+                    &breaker,
+                    [Arc::new(a?), Arc::new(b?), Arc::new(c?)],
+                ))
+            }
+        };
         let fallbacks = Fallbacks(crate::fallback::build(&config.fallback, self.clock)?);
         let inner = Arc::new(Inner {
             http,
@@ -98,6 +115,7 @@ impl ClientBuilder {
             urls,
             auth,
             breaker,
+            endpoints,
             counters: Counters::default(),
             lifecycle: Lifecycle::default(),
             fallbacks,

@@ -9,10 +9,11 @@ use circuit_core::{CircuitBreaker, Metrics, State};
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use crate::admission::Endpoints;
 use crate::fallback::{ClientFallbacks, Fallbacks};
 use crate::health::HealthWatch;
 use crate::lifecycle::Lifecycle;
-use crate::operation::HealthProbe;
+use crate::operation::{HealthProbe, Operation};
 use crate::stats::Counters;
 pub use builder::ClientBuilder;
 
@@ -39,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) urls: [Url; 3],
     pub(crate) auth: Option<HeaderValue>,
     pub(crate) breaker: Arc<CircuitBreaker>,
+    /// With `endpoint_circuit`: each operation's breaker, under `breaker`.
+    pub(crate) endpoints: Option<Endpoints>,
     pub(crate) counters: Counters,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) fallbacks: Fallbacks,
@@ -139,15 +142,39 @@ impl Client {
         self.inner.breaker.state()
     }
 
-    /// The breaker's metrics.
+    /// The breaker's metrics (the host breaker's, with
+    /// [`endpoint_circuit`](ClientConfig::endpoint_circuit)).
     pub fn circuit_breaker_metrics(&self) -> Metrics {
         self.inner.breaker.metrics()
     }
 
-    /// The client's counters, with the breaker's metrics inside.
+    /// With [`endpoint_circuit`](ClientConfig::endpoint_circuit), the
+    /// metrics of `operation`'s own breaker; `None` without.
+    pub fn endpoint_breaker_metrics(&self, operation: Operation) -> Option<Metrics> {
+        self.endpoint_breaker(operation).map(|b| b.metrics())
+    }
+
+    /// With [`endpoint_circuit`](ClientConfig::endpoint_circuit),
+    /// `operation`'s own breaker (for manual control or a metrics
+    /// collector); `None` without.
+    pub fn endpoint_breaker(&self, operation: Operation) -> Option<&Arc<CircuitBreaker>> {
+        self.inner
+            .endpoints
+            .as_ref()
+            .map(|e| &e.breakers[operation as usize])
+    }
+
+    /// The client's counters, with every breaker's metrics inside.
     pub fn client_stats(&self) -> ClientStats {
+        let endpoints = self
+            .inner
+            .endpoints
+            .as_ref()
+            .map(|e| e.breakers.iter().map(|b| b.metrics()).collect())
+            .unwrap_or_default();
         self.inner.counters.snapshot(
             self.inner.breaker.metrics(),
+            endpoints,
             self.inner.config.base_url.clone(),
             self.inner.fallbacks.counts(),
         )
@@ -166,9 +193,13 @@ impl Client {
         &self.inner.breaker
     }
 
-    /// Back to CLOSED with a fresh window and no backoff.
+    /// Back to CLOSED with a fresh window and no backoff: the breaker,
+    /// and every endpoint breaker.
     pub fn reset_circuit_breaker(&self) {
         self.inner.breaker.reset();
+        if let Some(endpoints) = &self.inner.endpoints {
+            endpoints.breakers.iter().for_each(|b| b.reset());
+        }
     }
 
     /// The configuration the client runs with.
