@@ -345,3 +345,32 @@ fn the_score_book_renews_known_scores_and_still_forgets_stale_ones() {
     scores.record("kol-7-0", f64::NAN);
     assert_eq!(scores.score("kol-7-0"), Some(0.25));
 }
+
+#[test]
+fn scores_of_an_answer_confirmed_again_and_again_are_renewed_once_per_period() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let renewal = kol.score_renewal();
+    assert_eq!(renewal, Duration::from_secs(1), "FRESH / 60");
+    let request = MatchRequest::new("c-1", &["tech"]);
+    let live = MatchResponseModel::seeded(7);
+    kol.record_match(&request, &live);
+    let tick = Duration::from_millis(100);
+    let mut oldest = Duration::ZERO;
+    for _ in 0..100 {
+        clock.advance(tick);
+        kol.record_match(&request, &live);
+        let age = kol.scores().cache().fresh("kol-7-0").unwrap().age;
+        oldest = oldest.max(age);
+        // The answer itself is renewed on every success, to the tick.
+        assert_eq!(
+            kol.match_cache().fresh(&request.cache_key()).unwrap().age,
+            Duration::ZERO
+        );
+    }
+    assert!(oldest < renewal, "a score lagged {oldest:?}");
+    assert!(
+        oldest >= renewal - tick,
+        "scores were renewed more often than needed: {oldest:?}"
+    );
+}

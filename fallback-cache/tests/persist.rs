@@ -314,7 +314,7 @@ fn refreshed_entries_round_trip_with_the_age_of_their_last_confirmation() {
     clock.advance(Duration::from_secs(50));
     assert_eq!(
         live.refresh(&key("a"), &MatchResponseModel::seeded(1)),
-        fallback_cache::Refresh::Confirmed
+        fallback_cache::Refresh::Confirmed { due: true }
     );
     clock.advance(Duration::from_secs(20));
     live.save(&path).unwrap();

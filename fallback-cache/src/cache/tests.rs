@@ -105,7 +105,10 @@ fn refreshing_an_equal_value_renews_it_in_place_with_an_exact_age() {
     clock.advance(FRESH + Duration::from_secs(7));
     assert_eq!(kind(&cache.lookup("k")), "stale");
 
-    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Confirmed);
+    assert_eq!(
+        cache.refresh("k", &"v".to_owned()),
+        Refresh::Confirmed { due: true }
+    );
     let renewed = cache.fresh("k").unwrap();
     assert_eq!(renewed.age, Duration::ZERO);
     assert!(
@@ -153,7 +156,7 @@ fn refresh_by_decides_what_counts_as_the_same() {
     clock.advance(Duration::from_secs(5));
     assert_eq!(
         cache.refresh_by("k", &"yes@2ms".to_owned(), answer),
-        Refresh::Confirmed
+        Refresh::Confirmed { due: true }
     );
     let hit = cache.fresh("k").unwrap();
     assert_eq!((hit.age, hit.value.as_str()), (Duration::ZERO, "yes@1ms"));
@@ -186,7 +189,10 @@ fn an_entry_that_arrived_old_is_replaced_not_renewed() {
     assert_eq!(hit.age, Duration::ZERO);
     assert!(!Arc::ptr_eq(&hit.value, &loaded.value));
     clock.advance(Duration::from_secs(3));
-    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Confirmed);
+    assert_eq!(
+        cache.refresh("k", &"v".to_owned()),
+        Refresh::Confirmed { due: true }
+    );
     assert_eq!(cache.fresh("k").unwrap().age, Duration::ZERO);
 }
 

@@ -1,16 +1,20 @@
 //! Everything a KOL client needs for degraded answers, in one value.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::{BudgetResponse, ConservativeBudget, EmptyMatch, MatchResponse, ScoreBook};
 use crate::budget::{ConservativePlanner, Ratio};
 use crate::{
     CacheFallback, CacheKey, CanonicalKey, Declined, Error, FallbackChain, FallbackCounters,
-    FallbackReason, FallbackStats, ResponseCache, Served,
+    FallbackReason, FallbackStats, Refresh, ResponseCache, Served,
 };
 
 /// Most KOLs whose last score is remembered.
 const MAX_SCORED_KOLS: u64 = 100_000;
+
+/// The longest a confirmed answer's scores go without renewal.
+const MAX_SCORE_RENEWAL: Duration = Duration::from_secs(1);
 
 /// The match cache, the score book and the two default chains, counting
 /// into one set of [`FallbackCounters`]. Clones share everything.
@@ -29,6 +33,7 @@ pub struct KolFallbacks<M: MatchResponse, B: BudgetResponse> {
     match_chain: FallbackChain<M::Request, M>,
     budget_chain: FallbackChain<B::Request, B>,
     counters: FallbackCounters,
+    score_renewal: Duration,
 }
 
 impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
@@ -55,12 +60,14 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
                 ConservativeBudget::<B>::new(ConservativePlanner::new(ratio))
                     .with_scores(scores.clone()),
             );
+        let score_renewal = (matches.staleness().fresh_for / 60).min(MAX_SCORE_RENEWAL);
         Ok(Self {
             matches,
             scores,
             match_chain,
             budget_chain,
             counters,
+            score_renewal,
         })
     }
 
@@ -83,17 +90,37 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
     /// Remembers a live match response as last-good, and its KOLs' scores,
     /// all at age zero. Called after every live success, so the unchanged
     /// case is cheap: a response giving the same answer as the cached one
-    /// ([`MatchResponse::same_answer`]) and scores equal to the known ones
-    /// only renew their times in place ([`ResponseCache::refresh_by`]);
-    /// only a new or changed answer is copied.
+    /// ([`MatchResponse::same_answer`]) only renews its time in place
+    /// ([`ResponseCache::refresh_keyed`]), and its scores, already known,
+    /// are renewed at most once per [`score_renewal`](Self::score_renewal)
+    /// (so a score's age may lag its answer's by that much); only a new or
+    /// changed answer is copied. Nothing is allocated in the unchanged case.
     pub fn record_match(&self, request: &M::Request, response: &M) {
-        self.matches
-            .refresh_by(&request.cache_key(), response, |cached, live| {
-                live.same_answer(cached)
-            });
+        let mut refresh = Refresh::Stored;
+        request.with_cache_key(&mut |key| {
+            refresh = self.matches.refresh_keyed(
+                key,
+                |k: &str| CanonicalKey::from(k),
+                response,
+                |cached, live| live.same_answer(cached),
+                self.score_renewal,
+            );
+        });
+        // The scores of an answer confirmed less than a renewal period
+        // ago were renewed then: renewing them on every live success would
+        // cost a lookup per KOL for no gain.
+        if refresh == (Refresh::Confirmed { due: false }) {
+            return;
+        }
         for (kol_id, score) in response.kol_scores() {
             self.scores.record(kol_id, score);
         }
+    }
+
+    /// How often the scores of an answer confirmed again and again are
+    /// renewed: a sixtieth of the cache's fresh window, at most one second.
+    pub fn score_renewal(&self) -> Duration {
+        self.score_renewal
     }
 
     /// Runs the match chain: cached last-good, else empty. Whatever
@@ -199,6 +226,7 @@ impl<M: MatchResponse, B: BudgetResponse> Clone for KolFallbacks<M, B> {
             match_chain: self.match_chain.clone(),
             budget_chain: self.budget_chain.clone(),
             counters: self.counters.clone(),
+            score_renewal: self.score_renewal,
         }
     }
 }

@@ -17,28 +17,38 @@ impl CacheKey for MatchKolsRequest {
     /// them so), platforms are a set whose omission means all four, and
     /// defaults count the same spelled out or omitted.
     fn cache_key(&self) -> CanonicalKey {
-        let categories = self
-            .categories
-            .iter()
-            .map(|c| fold_category(c))
-            .filter(|c| !c.is_empty());
-        KeyBuilder::new("match-kols")
-            .text("campaign_id", &self.campaign_id)
-            .set("categories", categories)
-            .set_or(
-                "platforms",
-                self.platforms
-                    .as_ref()
-                    .map(|p| p.iter().map(Platform::as_str)),
-                Platform::ALL.each_ref().map(Platform::as_str),
-            )
-            .uint("min_followers", self.min_followers)
-            .opt_uint("max_followers", self.max_followers)
-            .float("min_engagement_rate", self.min_engagement_rate)
-            .float("budget", self.budget)
-            .uint("limit", u64::from(self.limit))
-            .finish()
+        key_builder(self).finish()
     }
+
+    /// The key built in place, lent to `with`: the cache refresh after
+    /// every live success allocates nothing for it.
+    fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
+        key_builder(self).finish_with(with);
+    }
+}
+
+fn key_builder(request: &MatchKolsRequest) -> KeyBuilder {
+    let categories = request
+        .categories
+        .iter()
+        .map(|c| fold_category(c))
+        .filter(|c| !c.is_empty());
+    KeyBuilder::new("match-kols")
+        .text("campaign_id", &request.campaign_id)
+        .set("categories", categories)
+        .set_or(
+            "platforms",
+            request
+                .platforms
+                .as_ref()
+                .map(|p| p.iter().map(Platform::as_str)),
+            Platform::ALL.each_ref().map(Platform::as_str),
+        )
+        .uint("min_followers", request.min_followers)
+        .opt_uint("max_followers", request.max_followers)
+        .float("min_engagement_rate", request.min_engagement_rate)
+        .float("budget", request.budget)
+        .uint("limit", u64::from(request.limit))
 }
 
 /// A category as the backend compares it: trimmed and lower-cased.
