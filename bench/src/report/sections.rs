@@ -186,7 +186,7 @@ fn client_table(report: &Report) -> Table {
             t.notes.push(format!(
                 "fastapi-client over {} (the fair baseline): p50 {} (+{} µs), p99 {}, {} allocations and {} per request \
                  (target: at most +{} µs, +{} allocations, +{}; seed design: {}, +{} allocations, +{}). Allocations count \
-                 client and server; the server's share differs only by the two headers the client adds (X-Request-ID, X-Circuit-State).",
+                 client and server (the server also reads the two headers the client adds, X-Request-ID and X-Circuit-State).",
                 c.baseline,
                 percent_change(c.p50_ratio),
                 num(c.p50_extra_us),
