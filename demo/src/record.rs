@@ -81,7 +81,9 @@ impl Answer {
             ClientError::Timeout { .. } => Failure::Timeout,
             ClientError::Connect { .. } => Failure::Refused,
             ClientError::Transport { .. } => Failure::Cut,
-            ClientError::CircuitOpen { .. } => Failure::Rejected,
+            ClientError::CircuitOpen { .. } | ClientError::ProbeUnhealthy { .. } => {
+                Failure::Rejected
+            }
             ClientError::Api { status, .. } if *status >= 500 || *status == 429 => {
                 Failure::ServerError
             }

@@ -25,6 +25,9 @@ const PRODUCTION_CACHE_FRESH: Duration = Duration::from_secs(60);
 const PRODUCTION_CACHE_STALE: Duration = Duration::from_secs(3600);
 /// A `Retry-After` a real service might send during an outage.
 const PRODUCTION_RETRY_AFTER: Duration = Duration::from_secs(20);
+/// How often a production client would poll `/health` while open: a
+/// sixth of the open period.
+const PRODUCTION_HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The settings a run uses.
 #[derive(Debug, Clone)]
@@ -45,6 +48,10 @@ pub(crate) struct Settings {
     pub(crate) retry_after_secs: u64,
     /// With `--policy adaptive`: the adaptive policy's settings.
     pub(crate) adaptive: Option<AdaptiveSettings>,
+    /// How often the clients poll `/health` while their breaker is open.
+    pub(crate) health_interval: Duration,
+    /// The limit of those polls and of the check before each probe.
+    pub(crate) health_timeout: Duration,
 }
 
 /// The share of the run the adaptive policy warms up in: inside the
@@ -82,6 +89,8 @@ impl Settings {
             // Retry-After is whole seconds on the wire.
             retry_after_secs: retry_after.as_secs_f64().round().max(1.0) as u64,
             adaptive: None,
+            health_interval: scale(PRODUCTION_HEALTH_INTERVAL, 100),
+            health_timeout: scale(fastapi_client::DEFAULT_HEALTH_CHECK_TIMEOUT, 100),
         }
     }
 
@@ -185,6 +194,16 @@ impl Settings {
                     "backend Retry-After",
                     Duration::from_secs(self.retry_after_secs),
                     PRODUCTION_RETRY_AFTER,
+                ),
+                row(
+                    "health_check_interval",
+                    self.health_interval,
+                    PRODUCTION_HEALTH_INTERVAL,
+                ),
+                row(
+                    "health_check_timeout",
+                    self.health_timeout,
+                    fastapi_client::DEFAULT_HEALTH_CHECK_TIMEOUT,
                 ),
             ]
             .into_iter()

@@ -42,7 +42,9 @@ where
     V: Clone + Send + Sync + 'static,
 {
     async fn fallback(&self, request: &Req, _: &FallbackReason) -> Result<Served<V>, Declined> {
-        let hit = match self.cache.lookup(&request.cache_key()) {
+        let mut lookup = Lookup::Miss;
+        request.with_cache_key(&mut |key| lookup = self.cache.lookup(key));
+        let hit = match lookup {
             Lookup::Fresh(hit) | Lookup::Stale(hit) => hit,
             Lookup::Expired { age } => return Err(Declined::Expired { age }),
             Lookup::Miss => return Err(Declined::Miss),

@@ -1,6 +1,7 @@
 //! Canonical cache keys: requests that mean the same share a key.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -21,6 +22,21 @@ impl CanonicalKey {
     }
 }
 
+/// A key is found by its text: lookups can use the text of a key built in
+/// place ([`KeyBuilder::finish_with`]) without making a `CanonicalKey`.
+impl std::borrow::Borrow<str> for CanonicalKey {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for CanonicalKey {
+    /// The key whose text is `text`, as [`KeyBuilder`] wrote it.
+    fn from(text: &str) -> Self {
+        Self(Arc::from(text))
+    }
+}
+
 impl fmt::Display for CanonicalKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -32,11 +48,23 @@ impl fmt::Display for CanonicalKey {
 pub trait CacheKey {
     /// The canonical key: equal for requests that mean the same.
     fn cache_key(&self) -> CanonicalKey;
+
+    /// Calls `with` on the key's text. The default builds the key;
+    /// implement it with [`KeyBuilder::finish_with`] so that looking a
+    /// request up (the cache refresh after every live success, a fallback's
+    /// lookup) allocates nothing.
+    fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
+        with(self.cache_key().as_str());
+    }
 }
 
 impl<T: CacheKey + ?Sized> CacheKey for &T {
     fn cache_key(&self) -> CanonicalKey {
         (**self).cache_key()
+    }
+
+    fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
+        (**self).with_cache_key(with);
     }
 }
 
@@ -51,9 +79,10 @@ impl<T: CacheKey + ?Sized> CacheKey for &T {
 ///
 /// Built for the request path: every field is written straight into one
 /// buffer, sets are sorted as ranges of it, and [`finish`](Self::finish)
-/// assembles the key at its end: a key of up to 16 fields and a few
-/// hundred bytes costs three allocations (the buffer, the field index and
-/// the key itself), longer ones a regrowth or two more.
+/// assembles the key at its end. The buffer and the field index are kept
+/// per thread and reused by the next builder, so once a thread has built a
+/// key, building another costs one allocation (the key itself), and none
+/// with [`finish_with`](Self::finish_with), which lends the key's text.
 ///
 /// ```
 /// use fallback_cache::KeyBuilder;
@@ -92,17 +121,32 @@ struct Span {
 /// Room for a typical request's key (and its assembly) without regrowing.
 const INITIAL_BYTES: usize = 512;
 const INITIAL_FIELDS: usize = 16;
+/// Buffers larger than this (an unusually long key) are not kept.
+const MAX_SPARE_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    /// The buffers of the last builder finished on this thread.
+    static SPARE: Cell<Option<(Vec<u8>, Vec<Span>)>> = const { Cell::new(None) };
+}
 
 impl KeyBuilder {
     /// Starts a key; `namespace` keeps different operations apart.
     pub fn new(namespace: impl AsRef<str>) -> Self {
         let namespace = namespace.as_ref();
-        let mut buf = Vec::with_capacity(INITIAL_BYTES.max(2 * namespace.len() + 64));
+        let (mut buf, mut spans) = SPARE.take().unwrap_or_else(|| {
+            (
+                Vec::with_capacity(INITIAL_BYTES),
+                Vec::with_capacity(INITIAL_FIELDS),
+            )
+        });
+        buf.clear();
+        spans.clear();
+        buf.reserve(2 * namespace.len() + 64);
         push_quoted(&mut buf, namespace);
         Self {
             namespace_end: buf.len(),
             buf,
-            spans: Vec::with_capacity(INITIAL_FIELDS),
+            spans,
         }
     }
 
@@ -170,6 +214,21 @@ impl KeyBuilder {
 
     /// Finishes the key.
     pub fn finish(self) -> CanonicalKey {
+        self.finish_with(|key| CanonicalKey(Arc::from(key)))
+    }
+
+    /// Finishes the key and hands its text to `with`, without making a
+    /// [`CanonicalKey`]: for looking a key up
+    /// ([`CacheKey::with_cache_key`]).
+    ///
+    /// ```
+    /// use fallback_cache::{CanonicalKey, KeyBuilder};
+    ///
+    /// let key = || KeyBuilder::new("q").set("tags", ["b", "a"]);
+    /// let text = key().finish_with(str::to_owned);
+    /// assert_eq!(text, key().finish().as_str());
+    /// ```
+    pub fn finish_with<R>(self, with: impl FnOnce(&str) -> R) -> R {
         let Self {
             mut buf,
             namespace_end,
@@ -193,7 +252,11 @@ impl KeyBuilder {
             buf.extend_from_within(span.start..span.end);
         }
         buf.push(b'}');
-        CanonicalKey(Arc::from(text(&buf[key_start..])))
+        let result = with(&text(&buf[key_start..]));
+        if buf.capacity() <= MAX_SPARE_BYTES {
+            SPARE.set(Some((buf, spans)));
+        }
+        result
     }
 
     fn field(mut self, name: &'static str, write_value: impl FnOnce(&mut Self)) -> Self {

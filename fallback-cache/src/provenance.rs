@@ -29,11 +29,15 @@ pub enum Freshness {
 
 /// Where a response came from, so callers can tell a degraded answer from a
 /// live one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// The default is [`Provenance::Live`]: what a client decodes from the
+/// backend.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Provenance {
     /// The backend answered.
+    #[default]
     Live,
     /// A cached last-good response.
     Cache {
@@ -41,6 +45,9 @@ pub enum Provenance {
         age: Duration,
         /// Fresh or stale at that age.
         freshness: Freshness,
+        /// The age from which the entry is never served (`fresh_for +
+        /// stale_if_error` of its cache).
+        max_age: Duration,
     },
     /// Produced by a fallback without the backend or the cache.
     Fallback {
@@ -78,5 +85,58 @@ impl Provenance {
             Self::Cache { age, .. } => Some(*age),
             _ => None,
         }
+    }
+
+    /// How much of an answer's confidence its age leaves: 1 for live and
+    /// fallback answers; for a cached one `1 - age / max_age`, from 1 when
+    /// just stored down to 0 when it can no longer be served. A client
+    /// multiplies the producer's confidence by it, so a cached answer's
+    /// confidence says how old it is.
+    ///
+    /// ```
+    /// use fallback_cache::{Freshness, Provenance};
+    /// use std::time::Duration;
+    ///
+    /// let half_way = Provenance::Cache {
+    ///     age: Duration::from_secs(30 * 60),
+    ///     freshness: Freshness::Stale,
+    ///     max_age: Duration::from_secs(60 * 60),
+    /// };
+    /// assert_eq!(half_way.confidence_factor(), 0.5);
+    /// assert_eq!(Provenance::Live.confidence_factor(), 1.0);
+    /// ```
+    pub fn confidence_factor(&self) -> f64 {
+        match self {
+            Self::Cache { age, max_age, .. } if !max_age.is_zero() => {
+                (1.0 - age.as_secs_f64() / max_age.as_secs_f64()).clamp(0.0, 1.0)
+            }
+            Self::Cache { .. } => 0.0,
+            Self::Live | Self::Fallback { .. } => 1.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(age_secs: u64, max_age_secs: u64) -> Provenance {
+        Provenance::Cache {
+            age: Duration::from_secs(age_secs),
+            freshness: Freshness::Fresh,
+            max_age: Duration::from_secs(max_age_secs),
+        }
+    }
+
+    #[test]
+    fn confidence_falls_with_age_and_never_leaves_the_unit_interval() {
+        assert_eq!(cached(0, 100).confidence_factor(), 1.0);
+        assert_eq!(cached(25, 100).confidence_factor(), 0.75);
+        assert_eq!(cached(100, 100).confidence_factor(), 0.0);
+        assert_eq!(cached(500, 100).confidence_factor(), 0.0);
+        assert_eq!(cached(0, 0).confidence_factor(), 0.0);
+        assert!(cached(10, 100).confidence_factor() > cached(20, 100).confidence_factor());
+        assert_eq!(Provenance::fallback(kind::EMPTY).confidence_factor(), 1.0);
+        assert_eq!(Provenance::default(), Provenance::Live);
     }
 }

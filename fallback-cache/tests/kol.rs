@@ -76,7 +76,8 @@ fn match_falls_back_to_cache_then_empty() {
         cached.provenance,
         Provenance::Cache {
             age: Duration::from_secs(5),
-            freshness: Freshness::Fresh
+            freshness: Freshness::Fresh,
+            max_age: FRESH + STALE,
         }
     );
 
@@ -223,6 +224,51 @@ fn the_match_chain_can_be_replaced() {
 }
 
 #[test]
+fn a_replaced_chain_cannot_serve_an_unmarked_cached_answer() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let request = MatchRequest::new("c", &["tech"]);
+    kol.record_match(&request, &MatchResponseModel::seeded(3));
+    // A plain cache step, without `marking`: the bundle marks the answer.
+    let unmarked =
+        FallbackChain::new("match-kols").then(CacheFallback::new(kol.match_cache().clone()));
+    let kol = kol.with_match_chain(unmarked);
+    clock.advance(Duration::from_secs(2));
+    let served = block_on(kol.match_fallback(&request, &open())).unwrap();
+    assert_eq!(served.response.meta.algorithm_used, kind::CACHE);
+    assert_eq!(served.provenance.age(), Some(Duration::from_secs(2)));
+    assert_eq!(
+        served.response.matches,
+        MatchResponseModel::seeded(3).matches
+    );
+}
+
+#[test]
+fn scores_outside_the_contract_range_are_clamped_before_planning() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let mut live = MatchResponseModel::seeded(1);
+    live.matches[0].score = 1e300;
+    live.matches[1].score = -4.0;
+    live.matches[2].score = 0.5;
+    kol.record_match(&MatchRequest::new("c-1", &["tech"]), &live);
+    assert_eq!(kol.scores().score("kol-1-0"), Some(1.0));
+    assert_eq!(kol.scores().score("kol-1-1"), Some(0.0));
+
+    let request = budget_request(1000.0, &["kol-1-0", "kol-1-1", "kol-1-2"]);
+    let amounts: Vec<f64> = block_on(kol.budget_fallback(&request, &open()))
+        .unwrap()
+        .response
+        .allocation
+        .iter()
+        .map(|a| a.allocated_budget)
+        .collect();
+    // 1 : 0 : 0.5 of 800; unclamped, 1e300 would have taken all of it and
+    // -4 would have counted as unknown (the mean).
+    assert_eq!(amounts, [533.33, 0.0, 266.67]);
+}
+
+#[test]
 fn record_match_renews_an_unchanged_answer_in_place() {
     let clock = ManualClock::new();
     let kol = fallbacks(&clock);
@@ -246,7 +292,8 @@ fn record_match_renews_an_unchanged_answer_in_place() {
         served.provenance,
         Provenance::Cache {
             age: Duration::from_secs(5),
-            freshness: Freshness::Fresh
+            freshness: Freshness::Fresh,
+            max_age: FRESH + STALE,
         }
     );
 
@@ -297,4 +344,33 @@ fn the_score_book_renews_known_scores_and_still_forgets_stale_ones() {
     );
     scores.record("kol-7-0", f64::NAN);
     assert_eq!(scores.score("kol-7-0"), Some(0.25));
+}
+
+#[test]
+fn scores_of_an_answer_confirmed_again_and_again_are_renewed_once_per_period() {
+    let clock = ManualClock::new();
+    let kol = fallbacks(&clock);
+    let renewal = kol.score_renewal();
+    assert_eq!(renewal, Duration::from_secs(1), "FRESH / 60");
+    let request = MatchRequest::new("c-1", &["tech"]);
+    let live = MatchResponseModel::seeded(7);
+    kol.record_match(&request, &live);
+    let tick = Duration::from_millis(100);
+    let mut oldest = Duration::ZERO;
+    for _ in 0..100 {
+        clock.advance(tick);
+        kol.record_match(&request, &live);
+        let age = kol.scores().cache().fresh("kol-7-0").unwrap().age;
+        oldest = oldest.max(age);
+        // The answer itself is renewed on every success, to the tick.
+        assert_eq!(
+            kol.match_cache().fresh(&request.cache_key()).unwrap().age,
+            Duration::ZERO
+        );
+    }
+    assert!(oldest < renewal, "a score lagged {oldest:?}");
+    assert!(
+        oldest >= renewal - tick,
+        "scores were renewed more often than needed: {oldest:?}"
+    );
 }

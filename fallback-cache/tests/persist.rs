@@ -314,7 +314,7 @@ fn refreshed_entries_round_trip_with_the_age_of_their_last_confirmation() {
     clock.advance(Duration::from_secs(50));
     assert_eq!(
         live.refresh(&key("a"), &MatchResponseModel::seeded(1)),
-        fallback_cache::Refresh::Confirmed
+        fallback_cache::Refresh::Confirmed { due: true }
     );
     clock.advance(Duration::from_secs(20));
     live.save(&path).unwrap();
@@ -360,4 +360,53 @@ fn files_written_by_the_first_release_still_load() {
         (*hit.value == MatchResponseModel::seeded(3), hit.age),
         (true, Duration::from_secs(5))
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_symlink_is_never_written_through() {
+    use std::os::unix::fs::symlink;
+
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    fs::write(&victim, b"precious").unwrap();
+    let path = dir.path().join("cache.json");
+    // Symlinks at the target and at every name the old predictable scheme
+    // (`<name>.tmp.<pid>.<n>`) would have used.
+    symlink(&victim, &path).unwrap();
+    for n in 0..64 {
+        let temp = dir
+            .path()
+            .join(format!("cache.json.tmp.{}.{n}", std::process::id()));
+        symlink(&victim, temp).unwrap();
+    }
+    let clock = ManualClock::new();
+    filled(&clock).save(&path).unwrap();
+
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    let saved = fs::symlink_metadata(&path).unwrap();
+    assert!(saved.file_type().is_file(), "the link itself was replaced");
+    assert_eq!(cache(&clock).load(&path).unwrap().loaded, 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_file_is_private_and_a_replaced_one_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.json");
+    let cache = filled(&ManualClock::new());
+    cache.save(&path).unwrap();
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    cache.save(&path).unwrap();
+    assert_eq!(
+        mode(&path),
+        0o640,
+        "a save does not reset the owner's choice"
+    );
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 }

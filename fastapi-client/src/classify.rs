@@ -9,10 +9,11 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use crate::ClientError;
 
 /// Whether an error status says the backend is unwell (5xx, 429 Too Many
-/// Requests, 408 Request Timeout) rather than that the caller asked for
-/// something wrong (any other 4xx).
+/// Requests, 408 Request Timeout) or broke the exchange (a redirect,
+/// which the client does not follow, or a final 1xx) rather than that the
+/// caller asked for something wrong (any other 4xx).
 pub(crate) fn status_is_failure(status: u16) -> bool {
-    status >= 500 || status == 429 || status == 408
+    !(400..500).contains(&status) || status == 429 || status == 408
 }
 
 /// The breaker outcome of a failed call.
@@ -55,7 +56,9 @@ mod tests {
 
     #[test]
     fn server_trouble_fails_and_caller_mistakes_do_not() {
-        for status in [500, 502, 503, 504, 429, 408] {
+        for status in [
+            500, 502, 503, 504, 429, 408, 301, 302, 303, 307, 308, 100, 199,
+        ] {
             assert!(status_is_failure(status), "{status}");
         }
         for status in [400, 401, 403, 404, 409, 422] {

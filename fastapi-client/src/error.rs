@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use circuit_core::{ConfigError, State};
 
-use crate::detail::ApiDetail;
+use crate::detail::{ApiDetail, Shown};
 use crate::validate::ValidationError;
 
 /// Everything that can go wrong with a client call or its construction.
@@ -24,7 +24,9 @@ pub enum ClientError {
     /// usable `http` or `https` URL.
     #[error("invalid base url `{url}`: {reason}")]
     InvalidUrl {
-        /// The URL as given.
+        /// The URL as given, with any credentials, query and fragment
+        /// replaced by `<redacted>`: they are what is wrong with it, and
+        /// they may be secrets.
         url: String,
         /// What is wrong with it.
         reason: String,
@@ -137,9 +139,47 @@ pub enum ClientError {
         content_length: Option<u64>,
     },
 
+    /// The call was admitted as the half-open probe, but the backend
+    /// failed the health check that goes first
+    /// ([`probe_health_first`](crate::ClientConfig::probe_health_first)):
+    /// the request was not sent, the probe counted as failed, and no
+    /// fallback answered.
+    #[error(
+        "request {request_id} not sent: the backend failed its health check before the recovery probe: {cause}"
+    )]
+    ProbeUnhealthy {
+        /// The request's ID.
+        request_id: String,
+        /// How the health check failed: the error of `GET /health`, or
+        /// [`ClientError::Unhealthy`].
+        #[source]
+        cause: Box<ClientError>,
+    },
+
+    /// `GET /health` answered, but not with `"status": "ok"`.
+    #[error("request {request_id}: the backend reports status `{}`", Shown(status))]
+    Unhealthy {
+        /// The health check's request ID.
+        request_id: String,
+        /// The status it reported.
+        status: String,
+    },
+
     /// [`Client::close`](crate::Client::close) was called.
     #[error("the client is closed")]
     Closed,
+
+    /// [`Client::close`](crate::Client::close) stopped waiting for calls in
+    /// flight after [`close_timeout`](crate::ClientConfig::close_timeout);
+    /// the client is closed, its hooks ran, and those calls finish (or
+    /// not) on their own.
+    #[error("close timed out after {timeout:?} with {in_flight} call(s) still in flight")]
+    CloseTimedOut {
+        /// The deadline that passed.
+        timeout: Duration,
+        /// Calls still in flight at that point.
+        in_flight: usize,
+    },
 
     /// An [`on_close`](crate::ClientConfig::on_close) hook failed while
     /// the client closed (the client is closed all the same).
@@ -168,7 +208,9 @@ impl ClientError {
             | Self::Transport { request_id, .. }
             | Self::Api { request_id, .. }
             | Self::Decode { request_id, .. }
-            | Self::ResponseTooLarge { request_id, .. } => Some(request_id),
+            | Self::ResponseTooLarge { request_id, .. }
+            | Self::ProbeUnhealthy { request_id, .. }
+            | Self::Unhealthy { request_id, .. } => Some(request_id),
             _ => None,
         }
     }
@@ -199,7 +241,9 @@ impl ClientError {
             | Self::Connect { .. }
             | Self::Transport { .. }
             | Self::Decode { .. }
-            | Self::ResponseTooLarge { .. } => true,
+            | Self::ResponseTooLarge { .. }
+            | Self::ProbeUnhealthy { .. }
+            | Self::Unhealthy { .. } => true,
             Self::Api { status, .. } => crate::classify::status_is_failure(*status),
             _ => false,
         }

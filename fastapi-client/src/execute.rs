@@ -1,28 +1,23 @@
 //! The funnel: the one place every call goes through.
 //!
 //! Validation, the closed check, the request ID and its span, the breaker,
-//! headers, timing, classification, stats and fallbacks all happen here
-//! and nowhere else.
+//! the health check before a probe, timing, classification, stats and
+//! fallbacks all happen here and nowhere else; [`crate::send`] makes the
+//! HTTP exchange itself.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use circuit_core::{Outcome, State};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use tracing::{Instrument, field};
 
-use crate::body::{BodyError, read_capped};
-use crate::classify::{outcome_of, retry_after};
-use crate::detail::{ApiDetail, snippet};
+use crate::admission::Admitted;
+use crate::classify::outcome_of;
+use crate::client::Inner;
 use crate::fallback::{Trigger, reason_for};
-use crate::operation::Endpoint;
-use crate::request_id::next_request_id;
-use crate::stats::Ending;
+use crate::operation::{Endpoint, HealthProbe, Operation};
+use crate::request_id::RequestId;
+use crate::stats::{Ending, Tally};
 use crate::{Client, ClientError};
-
-/// Header carrying the breaker's state when the request left.
-pub const CIRCUIT_STATE_HEADER: &str = "x-circuit-state";
-/// Header carrying the request's ID, `<operation>-<unix-nanos>`.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 impl Client {
     pub(crate) async fn execute<E: Endpoint>(
@@ -38,63 +33,88 @@ impl Client {
                 return Err(ClientError::InvalidRequest(invalid));
             }
         };
-        let request_id = next_request_id(E::OPERATION.name());
+        let id = RequestId::next(E::OPERATION);
         let span = tracing::info_span!(
             "kol_request",
-            request_id = %request_id,
+            request_id = %id,
             operation = E::OPERATION.name(),
             circuit_state = field::Empty,
             status = field::Empty,
             outcome = field::Empty,
         );
-        self.execute_in_span(request, request_id, body)
+        inner
+            .execute_in_span(request, id, body)
             .instrument(span)
             .await
     }
+}
 
+impl Inner {
     async fn execute_in_span<E: Endpoint>(
         &self,
         request: &E,
-        request_id: String,
+        id: RequestId,
         body: Option<Vec<u8>>,
     ) -> Result<E::Response, ClientError> {
-        let inner = &*self.inner;
         let span = tracing::Span::current();
-        let mut tally = inner.counters.begin();
+        let mut tally = self.counters.begin();
 
-        let mut permit = match inner.breaker.try_acquire() {
+        let mut permit = match self.admit(E::OPERATION) {
             Ok(permit) => permit,
-            Err(rejected) => {
+            Err(refused) => {
                 tally.set(Ending::Rejected);
-                span.record("circuit_state", rejected.state().as_str());
+                span.record("circuit_state", refused.state.as_str());
                 span.record("outcome", "rejected");
                 let trigger = Trigger::CircuitOpen {
-                    retry_after: rejected.retry_after(),
+                    retry_after: refused.retry_after,
                 };
-                if inner.config.fallback.mode.on_open() {
-                    if let Some(answer) = request.fall_back(&inner.fallbacks, &trigger).await {
-                        tally.set_fallback();
-                        return Ok(answer);
-                    }
-                }
-                return Err(ClientError::CircuitOpen {
-                    request_id,
-                    state: rejected.state(),
-                    retry_after: rejected.retry_after(),
-                });
+                let error = ClientError::CircuitOpen {
+                    request_id: id.to_string(),
+                    state: refused.state,
+                    retry_after: refused.retry_after,
+                };
+                return self
+                    .answer_refused(request, &trigger, &mut tally, error)
+                    .await;
             }
         };
         // Read after admission: the first caller after the open period
         // moved the breaker to HALF_OPEN and is a probe.
-        let state = inner.breaker.state();
+        let state = self.guard_state(E::OPERATION);
         span.record("circuit_state", state.as_str());
 
+        if permit.is_probe()
+            && self.config.probe_health_first
+            && E::OPERATION != Operation::HealthCheck
+        {
+            if let Err(cause) = self.health_before_probe(&mut permit).await {
+                // The probe failed without the real request being sent:
+                // against every breaker the call went through.
+                let outcome = outcome_of(&cause);
+                let error = ClientError::ProbeUnhealthy {
+                    request_id: id.to_string(),
+                    cause: Box::new(cause),
+                };
+                permit.record_error(outcome, &error);
+                tally.set(Ending::HeldBack);
+                span.record("outcome", "held_back");
+                let trigger = Trigger::CircuitOpen {
+                    retry_after: self.breaker.metrics().retry_after.unwrap_or_default(),
+                };
+                return self
+                    .answer_refused(request, &trigger, &mut tally, error)
+                    .await;
+            }
+        }
+
         let started = Instant::now();
-        let result = self.send::<E>(&request_id, state, body).await;
+        let result = self
+            .send::<E>(id, state, body, self.config.request_timeout)
+            .await;
         let elapsed = started.elapsed();
         // The breaker takes our measurement instead of reading its clock.
         permit.set_latency(elapsed);
-        if elapsed > inner.config.slow_request_threshold {
+        if elapsed > self.config.slow_request_threshold {
             tracing::warn!(
                 duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
                 circuit_state = state.as_str(),
@@ -104,19 +124,16 @@ impl Client {
 
         let error = match result {
             Ok(response) => {
-                permit.record_success();
+                permit.record(Outcome::Success);
                 span.record("outcome", Outcome::Success.as_str());
                 tally.set(Ending::Success);
-                request.remember(&inner.fallbacks, &response);
+                request.remember(&self.fallbacks, &response);
                 return Ok(response);
             }
             Err(error) => error,
         };
-        if let Some(hint) = error.retry_after() {
-            permit.set_retry_after(hint);
-        }
         let outcome = outcome_of(&error);
-        permit.record(outcome);
+        permit.record_error(outcome, &error);
         span.record("outcome", outcome.as_str());
         if let Some(status) = error.status() {
             span.record("status", status);
@@ -126,10 +143,10 @@ impl Client {
         } else {
             Ending::Failed
         });
-        if outcome != Outcome::Ignored && inner.config.fallback.mode.on_failure() {
+        if outcome != Outcome::Ignored && self.config.fallback.mode.on_failure() {
             let trigger = reason_for(&error);
             // The fallback chain logs its own use, with the reason.
-            if let Some(answer) = request.fall_back(&inner.fallbacks, &trigger).await {
+            if let Some(answer) = request.fall_back(&self.fallbacks, &trigger).await {
                 tally.set_fallback();
                 return Ok(answer);
             }
@@ -137,80 +154,59 @@ impl Client {
         Err(error)
     }
 
-    /// One HTTP exchange: send, read the body under the size cap, decode.
-    async fn send<E: Endpoint>(
+    /// A call that was not sent (the breaker refused it, or the health
+    /// check before its probe failed): the fallback's answer when the mode
+    /// allows one, else `error`.
+    async fn answer_refused<E: Endpoint>(
         &self,
-        request_id: &str,
-        state: State,
-        body: Option<Vec<u8>>,
+        request: &E,
+        trigger: &Trigger,
+        tally: &mut Tally<'_>,
+        error: ClientError,
     ) -> Result<E::Response, ClientError> {
-        let inner = &*self.inner;
-        let config = &inner.config;
-        let timeout = config.request_timeout;
-        let mut builder = inner
-            .http
-            .request(E::OPERATION.method(), self.url(E::OPERATION).clone())
-            .timeout(timeout)
-            .header(REQUEST_ID_HEADER, request_id)
-            .header(CIRCUIT_STATE_HEADER, state.as_str())
-            .header(ACCEPT, "application/json");
-        if let Some(auth) = &inner.auth {
-            builder = builder.header(AUTHORIZATION, auth.clone());
+        if self.config.fallback.mode.on_open() {
+            if let Some(answer) = request.fall_back(&self.fallbacks, trigger).await {
+                tally.set_fallback();
+                return Ok(answer);
+            }
         }
-        if let Some(body) = body {
-            builder = builder.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| transport_error(e, request_id, timeout))?;
-
-        let status = response.status();
-        let hint = retry_after(status, response.headers(), config.max_retry_after);
-        let bytes = read_capped(response, config.max_response_bytes)
-            .await
-            .map_err(|e| match e {
-                BodyError::TooLarge { content_length } => ClientError::ResponseTooLarge {
-                    request_id: request_id.to_owned(),
-                    limit: config.max_response_bytes,
-                    content_length,
-                },
-                BodyError::Http(e) => transport_error(e, request_id, timeout),
-            })?;
-        if !status.is_success() {
-            return Err(ClientError::Api {
-                request_id: request_id.to_owned(),
-                status: status.as_u16(),
-                detail: ApiDetail::parse(&bytes),
-                retry_after: hint,
-                body: snippet(&bytes),
-            });
-        }
-        serde_json::from_slice(&bytes).map_err(|source| ClientError::Decode {
-            request_id: request_id.to_owned(),
-            status: status.as_u16(),
-            snippet: snippet(&bytes),
-            source,
-        })
+        Err(error)
     }
-}
 
-fn transport_error(error: reqwest::Error, request_id: &str, timeout: Duration) -> ClientError {
-    let request_id = request_id.to_owned();
-    if error.is_timeout() {
-        ClientError::Timeout {
-            request_id,
-            timeout,
+    /// `GET /health` before the real request of a half-open probe. An
+    /// unhealthy or unreachable backend fails the probe; a `/health` that
+    /// cannot tell (a caller-error status such as 404: the backend has no
+    /// such endpoint) lets the real request be the probe.
+    async fn health_before_probe(&self, permit: &mut Admitted<'_>) -> Result<(), ClientError> {
+        self.counters.probe_check();
+        let started = Instant::now();
+        let result = self
+            .check_health(RequestId::next(Operation::HealthCheck), State::HalfOpen)
+            .await;
+        permit.set_latency(started.elapsed());
+        match result {
+            Err(cause) if cause.is_backend_failure() => Err(cause),
+            _ => Ok(()),
         }
-    } else if error.is_connect() {
-        ClientError::Connect {
-            request_id,
-            source: error,
-        }
-    } else {
-        ClientError::Transport {
-            request_id,
-            source: error,
+    }
+
+    /// One `GET /health` outside the breaker, within the health check
+    /// timeout: `Ok` when the backend says `ok`.
+    pub(crate) async fn check_health(
+        &self,
+        id: RequestId,
+        state: State,
+    ) -> Result<(), ClientError> {
+        let health = self
+            .send::<HealthProbe>(id, state, None, self.config.health_timeout())
+            .await?;
+        if health.is_ok() {
+            Ok(())
+        } else {
+            Err(ClientError::Unhealthy {
+                request_id: id.to_string(),
+                status: health.status,
+            })
         }
     }
 }

@@ -3,10 +3,15 @@
 //!
 //! Every call goes through one funnel that validates the request (an
 //! invalid one is never sent and never counts against the backend), asks
-//! the [`circuit_core`] breaker, sends `X-Request-ID`
-//! (`<operation>-<unix-nanos>`, unique per request) and `X-Circuit-State`,
-//! times the call, classifies the outcome, counts it, and, while the
-//! breaker is open, answers from the [fallbacks](FallbackConfig).
+//! the [`circuit_core`] breaker (or, with
+//! [`endpoint_circuit`](ClientConfig::endpoint_circuit), a host breaker over
+//! one breaker per endpoint), checks `GET /health` before a half-open probe
+//! ([`probe_health_first`](ClientConfig::probe_health_first)), sends
+//! `X-Request-ID` (`<operation>-<unix-nanos>`, unique per request) and
+//! `X-Circuit-State`, times the call, classifies the outcome, counts it,
+//! and, while the breaker is open, answers from the
+//! [fallbacks](FallbackConfig), each answer saying where it came from
+//! ([`Provenance`] in `meta.provenance`).
 //!
 //! ```
 //! use fastapi_client::{Client, ClientConfig, ClientError, MatchKolsRequest};
@@ -40,8 +45,8 @@
 //!     ..MatchKolsRequest::new("spring-launch", ["beauty", "fashion"], 20_000.0)
 //! };
 //! let matches = client.match_kols(&request).await?;
-//! // "weighted-match-v1" live; "fallback-cache" or "fallback-empty" while the circuit is open.
-//! println!("{} via {}", matches.matches.len(), matches.meta.algorithm_used);
+//! // Live, or while the circuit is open a cached answer (with its age) or an empty one.
+//! println!("{} via {:?}", matches.matches.len(), matches.meta.provenance);
 //!
 //! let ids = matches.matches.iter().map(|m| m.kol_id.clone());
 //! let plan = client.optimize_budget(&OptimizeBudgetRequest::new("spring-launch", 20_000.0, ids)).await?;
@@ -58,6 +63,7 @@
 //! |---|---|---|
 //! | 2xx with the expected JSON | `Ok` | success |
 //! | 5xx, 429, 408 | [`ClientError::Api`] | failure (a 429/503 `Retry-After` keeps it open at least that long if it trips) |
+//! | 3xx (redirects are not followed), a final 1xx | [`ClientError::Api`] | failure |
 //! | other 4xx (400, 404, 422, …) | [`ClientError::Api`] with FastAPI's `detail` | ignored |
 //! | no response in `request_timeout` | [`ClientError::Timeout`] | timeout |
 //! | refused / unreachable | [`ClientError::Connect`] | failure |
@@ -65,6 +71,7 @@
 //! | 2xx with malformed JSON | [`ClientError::Decode`] | failure |
 //! | body over `max_response_bytes` | [`ClientError::ResponseTooLarge`] | failure |
 //! | breaker open, no fallback | [`ClientError::CircuitOpen`] | rejected |
+//! | `/health` failed before a probe, no fallback | [`ClientError::ProbeUnhealthy`] | failure (nothing else sent) |
 //! | request breaks the contract | [`ClientError::InvalidRequest`] | not seen |
 //!
 //! # Tracing
@@ -73,7 +80,9 @@
 //! detected" with `duration_ms` and `circuit_state` for calls slower than
 //! [`ClientConfig::slow_request_threshold`]; the breaker's "Circuit
 //! breaker state changed" and the fallbacks' "Circuit breaker open,
-//! executing fallback". The API key never appears.
+//! executing fallback"; a `warn` when a client is dropped without
+//! [`Client::close`]. The API key never appears, and a backend's `detail`
+//! is shown bounded and escaped.
 //!
 //! # Features
 //! * `persist`: keep the fallback cache in a file across restarts
@@ -82,6 +91,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod admission;
 mod api_key;
 mod body;
 mod classify;
@@ -91,10 +101,13 @@ mod detail;
 mod error;
 mod execute;
 mod fallback;
+mod health;
 mod lifecycle;
 mod models;
 mod operation;
 mod request_id;
+mod response;
+mod send;
 mod stats;
 mod url;
 mod validate;
@@ -102,20 +115,23 @@ mod validate;
 pub use api_key::ApiKey;
 pub use client::{Client, ClientBuilder};
 pub use config::{
-    ClientConfig, DEFAULT_BREAKER_NAME, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SLOW_REQUEST_THRESHOLD, Flush,
+    ClientConfig, DEFAULT_BREAKER_NAME, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HEALTH_CHECK_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SLOW_REQUEST_THRESHOLD, Flush,
 };
-pub use detail::{ApiDetail, SNIPPET_LIMIT, ValidationIssue};
+pub use detail::{ApiDetail, DETAIL_DISPLAY_LIMIT, SNIPPET_LIMIT, ValidationIssue};
 pub use error::ClientError;
-pub use execute::{CIRCUIT_STATE_HEADER, REQUEST_ID_HEADER};
-pub use fallback::{ClientFallbacks, FallbackConfig, FallbackMode};
+pub use fallback::{ClientFallbacks, DEFAULT_CACHE_MAX_BYTES, FallbackConfig, FallbackMode};
+pub use fallback_cache::{Freshness, Provenance};
 pub use models::{
     BudgetAllocation, BudgetSummary, DEFAULT_MATCH_LIMIT, HealthResponse, KolMatch,
     MatchKolsRequest, MatchKolsResponse, MatchMeta, Objective, OptimizationMeta,
     OptimizeBudgetRequest, OptimizeBudgetResponse, Platform,
 };
-pub use stats::ClientStats;
-pub use validate::ValidationError;
+pub use operation::Operation;
+pub use send::{CIRCUIT_STATE_HEADER, REQUEST_ID_HEADER};
+pub use stats::{ClientStats, HealthStats};
+pub use validate::{MAX_AMOUNT, ValidationError};
 
 /// Re-exported so users need no direct dependency to configure the breaker
 /// or write fallbacks.

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use std::time::Duration;
+
 use tokio::sync::Notify;
 
 use crate::ClientError;
@@ -33,13 +35,25 @@ impl Lifecycle {
         Ok(guard)
     }
 
+    /// Marks the client closed: every later [`enter`](Self::enter) fails.
+    pub(crate) fn refuse_new(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
 
-    /// Refuses new calls and waits until none is in flight.
-    pub(crate) async fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
+    /// Refuses new calls and waits until none is in flight, for at most
+    /// `deadline`; then returns how many are still in flight.
+    pub(crate) async fn close(&self, deadline: Duration) -> Result<(), usize> {
+        self.refuse_new();
+        tokio::time::timeout(deadline, self.idle())
+            .await
+            .map_err(|_| self.in_flight())
+    }
+
+    async fn idle(&self) {
         loop {
             let idle = self.idle.notified();
             tokio::pin!(idle);
@@ -88,7 +102,7 @@ mod tests {
         has_entered.await.unwrap();
         let closing = {
             let lifecycle = Arc::clone(&lifecycle);
-            tokio::spawn(async move { lifecycle.close().await })
+            tokio::spawn(async move { lifecycle.close(Duration::from_secs(60)).await })
         };
         tokio::task::yield_now().await;
         assert!(!closing.is_finished());
@@ -97,10 +111,21 @@ mod tests {
 
         release.send(()).unwrap();
         call.await.unwrap();
-        closing.await.unwrap();
+        assert_eq!(closing.await.unwrap(), Ok(()));
         assert_eq!(lifecycle.in_flight(), 0);
         assert!(lifecycle.is_closed());
         // Closing again returns at once.
-        lifecycle.close().await;
+        assert_eq!(lifecycle.close(Duration::ZERO).await, Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn close_gives_up_at_its_deadline_and_says_how_many_are_left() {
+        let lifecycle = Lifecycle::default();
+        let stuck = lifecycle.enter().unwrap();
+        let left = lifecycle.close(Duration::from_secs(5)).await;
+        assert_eq!(left, Err(1));
+        assert!(lifecycle.is_closed());
+        drop(stuck);
+        assert_eq!(lifecycle.close(Duration::from_secs(5)).await, Ok(()));
     }
 }

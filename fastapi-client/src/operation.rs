@@ -12,17 +12,26 @@ use crate::{
     OptimizeBudgetResponse,
 };
 
-/// One of the backend's endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
+/// One of the backend's endpoints: what a per-endpoint breaker
+/// ([`ClientConfig::endpoint_circuit`](crate::ClientConfig::endpoint_circuit))
+/// guards, and the request-ID prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `POST /api/v1/kols/match` ([`Client::match_kols`](crate::Client::match_kols)).
     MatchKols,
+    /// `POST /api/v1/budget/optimize` ([`Client::optimize_budget`](crate::Client::optimize_budget)).
     OptimizeBudget,
+    /// `GET /health` ([`Client::health_check`](crate::Client::health_check)).
     HealthCheck,
 }
 
 impl Operation {
-    /// The request-ID prefix and tracing name.
-    pub(crate) const fn name(self) -> &'static str {
+    /// Every operation, in this order.
+    pub const ALL: [Operation; 3] = [Self::MatchKols, Self::OptimizeBudget, Self::HealthCheck];
+
+    /// The request-ID prefix and tracing name: `match-kols`,
+    /// `optimize-budget`, `health-check`.
+    pub const fn name(self) -> &'static str {
         match self {
             Self::MatchKols => "match-kols",
             Self::OptimizeBudget => "optimize-budget",
@@ -30,8 +39,9 @@ impl Operation {
         }
     }
 
-    /// Relative to the base URL, so a base with a path prefix keeps it.
-    pub(crate) const fn path(self) -> &'static str {
+    /// The path, relative to the base URL (so a base with a path prefix
+    /// keeps it): `api/v1/kols/match`, `api/v1/budget/optimize`, `health`.
+    pub const fn path(self) -> &'static str {
         match self {
             Self::MatchKols => "api/v1/kols/match",
             Self::OptimizeBudget => "api/v1/budget/optimize",
@@ -45,9 +55,6 @@ impl Operation {
             Self::HealthCheck => Method::GET,
         }
     }
-
-    pub(crate) const ALL: [Operation; 3] =
-        [Self::MatchKols, Self::OptimizeBudget, Self::HealthCheck];
 }
 
 /// What the funnel needs to know about a request type.
@@ -71,11 +78,26 @@ pub(crate) trait Endpoint: Sync {
     fn remember(&self, fallbacks: &Fallbacks, response: &Self::Response);
 }
 
-fn json(value: &impl serde::Serialize) -> Result<Option<Vec<u8>>, ValidationError> {
-    serde_json::to_vec(value)
-        .map(Some)
-        .map_err(|e| ValidationError::new("body", format!("cannot be encoded as JSON: {e}")))
+/// `value` as JSON, written into a buffer sized up front by `size_hint`
+/// (a little over the usual encoding), so that encoding a body costs one
+/// allocation instead of a series of regrowths.
+fn json(
+    value: &impl serde::Serialize,
+    size_hint: usize,
+) -> Result<Option<Vec<u8>>, ValidationError> {
+    let mut body = Vec::with_capacity(size_hint);
+    serde_json::to_writer(&mut body, value)
+        .map_err(|e| ValidationError::new("body", format!("cannot be encoded as JSON: {e}")))?;
+    Ok(Some(body))
 }
+
+/// Room for a list of strings as JSON: each quoted, with a comma.
+fn strings_len(items: &[String]) -> usize {
+    items.iter().map(|s| s.len() + 3).sum()
+}
+
+/// The fixed text and numbers of a request body, generously.
+const BODY_BASE: usize = 256;
 
 impl Endpoint for MatchKolsRequest {
     type Response = MatchKolsResponse;
@@ -86,7 +108,9 @@ impl Endpoint for MatchKolsRequest {
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, ValidationError> {
-        json(self)
+        let platforms = self.platforms.as_ref().map_or(0, |p| 16 + 12 * p.len());
+        let hint = BODY_BASE + self.campaign_id.len() + strings_len(&self.categories) + platforms;
+        json(self, hint)
     }
 
     async fn fall_back(
@@ -111,7 +135,10 @@ impl Endpoint for OptimizeBudgetRequest {
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, ValidationError> {
-        json(self)
+        json(
+            self,
+            BODY_BASE + self.campaign_id.len() + strings_len(&self.kol_ids),
+        )
     }
 
     async fn fall_back(

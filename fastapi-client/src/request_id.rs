@@ -1,22 +1,64 @@
 //! Request IDs: `<operation>-<unix-nanos>`, unique within the process.
 
+use std::fmt;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::header::HeaderValue;
+
+use crate::operation::Operation;
 
 /// The last nanosecond stamp handed out, shared by every client in the
 /// process so that two clients never mint the same ID either.
 static LAST_STAMP: AtomicU64 = AtomicU64::new(0);
 
-/// A fresh ID for `operation`. The stamp is the wall clock in nanoseconds,
-/// or one past the previous stamp when the clock has not moved on (two
-/// calls in the same nanosecond, a coarse clock, or a clock stepped back),
-/// so IDs stay unique and increasing under any concurrency.
-pub(crate) fn next_request_id(operation: &str) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    let stamp = bump(&LAST_STAMP, now);
-    format!("{operation}-{stamp}")
+/// A request's ID, `<operation>-<unix-nanos>`, kept as its two parts so
+/// that minting one allocates nothing; it becomes text only for the
+/// header (a stack buffer) and for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestId {
+    operation: Operation,
+    stamp: u64,
+}
+
+/// The longest ID: `optimize-budget-` and 20 digits.
+const MAX_LEN: usize = 36;
+
+impl RequestId {
+    /// A fresh ID for `operation`. The stamp is the wall clock in
+    /// nanoseconds, or one past the previous stamp when the clock has not
+    /// moved on (two calls in the same nanosecond, a coarse clock, or a
+    /// clock stepped back), so IDs stay unique and increasing under any
+    /// concurrency.
+    pub(crate) fn next(operation: Operation) -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        Self {
+            operation,
+            stamp: bump(&LAST_STAMP, now),
+        }
+    }
+
+    /// The `X-Request-ID` header value (one allocation: a header value
+    /// owns its bytes).
+    pub(crate) fn header_value(self) -> HeaderValue {
+        let mut buf = [0u8; MAX_LEN];
+        let len = {
+            let mut cursor = &mut buf[..];
+            // The buffer holds the longest ID, so this cannot fail.
+            let _ = write!(cursor, "{self}");
+            MAX_LEN - cursor.len()
+        };
+        HeaderValue::from_bytes(&buf[..len]).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.operation.name(), self.stamp)
+    }
 }
 
 fn bump(last: &AtomicU64, now: u64) -> u64 {
@@ -53,8 +95,9 @@ mod tests {
             .map(|_| {
                 let seen = Arc::clone(&seen);
                 std::thread::spawn(move || {
-                    let ids: Vec<String> =
-                        (0..2_000).map(|_| next_request_id("match-kols")).collect();
+                    let ids: Vec<String> = (0..2_000)
+                        .map(|_| RequestId::next(Operation::MatchKols).to_string())
+                        .collect();
                     seen.lock().unwrap().extend(ids);
                 })
             })
@@ -68,5 +111,20 @@ mod tests {
             id.strip_prefix("match-kols-")
                 .is_some_and(|n| n.parse::<u64>().is_ok())
         }));
+    }
+
+    #[test]
+    fn the_header_carries_the_whole_id_even_at_its_longest() {
+        let longest = RequestId {
+            operation: Operation::OptimizeBudget,
+            stamp: u64::MAX,
+        };
+        assert_eq!(longest.to_string().len(), MAX_LEN);
+        assert_eq!(
+            longest.header_value().to_str().unwrap(),
+            "optimize-budget-18446744073709551615"
+        );
+        let id = RequestId::next(Operation::HealthCheck);
+        assert_eq!(id.header_value().to_str().unwrap(), id.to_string());
     }
 }

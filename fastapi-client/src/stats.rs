@@ -29,8 +29,13 @@ pub struct ClientStats {
     pub failed_requests: u64,
     /// `success_requests / total_requests`; 1 before the first request.
     pub success_rate: f64,
-    /// The breaker's own metrics.
+    /// The breaker's own metrics (the host breaker's, with
+    /// [`endpoint_circuit`](crate::ClientConfig::endpoint_circuit)).
     pub circuit_breaker: Metrics,
+    /// With `endpoint_circuit`, each endpoint's breaker, in
+    /// [`Operation::ALL`](crate::Operation::ALL) order; empty otherwise.
+    #[serde(default)]
+    pub endpoint_breakers: Vec<Metrics>,
     /// The backend the client talks to.
     pub base_url: String,
     /// Failed requests that a fallback answered.
@@ -45,6 +50,32 @@ pub struct ClientStats {
     pub invalid_requests: u64,
     /// The fallbacks' own counts.
     pub fallback: FallbackStats,
+    /// The health checks the client made on its own (not
+    /// [`health_check`](crate::Client::health_check) calls).
+    #[serde(default)]
+    pub health: HealthStats,
+}
+
+/// Health checks the client made on its own: before half-open probes
+/// ([`probe_health_first`](crate::ClientConfig::probe_health_first)) and
+/// while the breaker was open
+/// ([`health_check_interval`](crate::ClientConfig::health_check_interval)).
+/// None of them is in `total_requests`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthStats {
+    /// Half-open probes that asked `GET /health` before sending the real
+    /// request.
+    pub probe_checks: u64,
+    /// Of those, the ones the backend failed: the real request was kept
+    /// off the backend (the probe failed, the caller got the fallback or
+    /// [`ProbeUnhealthy`](crate::ClientError::ProbeUnhealthy)). Also in
+    /// `failed_requests`.
+    pub probes_held_back: u64,
+    /// `GET /health` polls made while the breaker was open.
+    pub active_checks: u64,
+    /// Polls that found the backend healthy and ended the open period
+    /// early, so that the next call probed at once.
+    pub early_probes: u64,
 }
 
 /// How one request ended, for the counters.
@@ -55,6 +86,8 @@ pub(crate) enum Ending {
     Rejected,
     TimedOut,
     Cancelled,
+    /// The health check before the probe failed; nothing was sent.
+    HeldBack,
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +99,10 @@ pub(crate) struct Counters {
     timeouts: AtomicU64,
     cancelled: AtomicU64,
     invalid: AtomicU64,
+    probe_checks: AtomicU64,
+    held_back: AtomicU64,
+    active_checks: AtomicU64,
+    early_probes: AtomicU64,
 }
 
 /// Counts one request when dropped: as cancelled unless `finish` said
@@ -90,9 +127,21 @@ impl Counters {
         self.invalid.fetch_add(1, Ordering::SeqCst);
     }
 
+    pub(crate) fn probe_check(&self) {
+        self.probe_checks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn active_check(&self, ended_open_period: bool) {
+        self.active_checks.fetch_add(1, Ordering::Relaxed);
+        if ended_open_period {
+            self.early_probes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn snapshot(
         &self,
         circuit_breaker: Metrics,
+        endpoint_breakers: Vec<Metrics>,
         base_url: String,
         fallback: FallbackStats,
     ) -> ClientStats {
@@ -113,6 +162,7 @@ impl Counters {
                 success_requests as f64 / total_requests as f64
             },
             circuit_breaker,
+            endpoint_breakers,
             base_url,
             fallback_responses,
             rejected_requests,
@@ -120,6 +170,12 @@ impl Counters {
             cancelled_requests,
             invalid_requests: self.invalid.load(Ordering::SeqCst),
             fallback,
+            health: HealthStats {
+                probe_checks: self.probe_checks.load(Ordering::Relaxed),
+                probes_held_back: self.held_back.load(Ordering::Relaxed),
+                active_checks: self.active_checks.load(Ordering::Relaxed),
+                early_probes: self.early_probes.load(Ordering::Relaxed),
+            },
         }
     }
 }
@@ -146,6 +202,7 @@ impl Drop for Tally<'_> {
             Ending::Rejected => Some(&c.rejected),
             Ending::TimedOut => Some(&c.timeouts),
             Ending::Cancelled => Some(&c.cancelled),
+            Ending::HeldBack => Some(&c.held_back),
         };
         // `failed` first, and the snapshot reads it last (all SeqCst): a
         // snapshot never shows a detail count above `failed_requests`.
@@ -182,15 +239,24 @@ mod tests {
         counters.begin().set(Ending::TimedOut);
         drop(counters.begin());
         counters.invalid();
+        counters.probe_check();
+        counters.begin().set(Ending::HeldBack);
+        counters.active_check(false);
+        counters.active_check(true);
 
-        let stats = counters.snapshot(metrics(), "http://x".into(), FallbackStats::default());
+        let stats = counters.snapshot(
+            metrics(),
+            Vec::new(),
+            "http://x".into(),
+            FallbackStats::default(),
+        );
         assert_eq!(
             (
                 stats.total_requests,
                 stats.success_requests,
                 stats.failed_requests
             ),
-            (5, 1, 4)
+            (6, 1, 5)
         );
         assert_eq!((stats.rejected_requests, stats.fallback_responses), (1, 1));
         assert_eq!(
@@ -201,13 +267,23 @@ mod tests {
             ),
             (1, 1, 1)
         );
-        assert_eq!(stats.success_rate, 0.2);
+        assert_eq!(
+            stats.health,
+            HealthStats {
+                probe_checks: 1,
+                probes_held_back: 1,
+                active_checks: 2,
+                early_probes: 1,
+            }
+        );
+        assert_eq!(stats.success_rate, 1.0 / 6.0);
     }
 
     #[test]
     fn serialises_with_the_seed_design_names() {
         let stats = Counters::default().snapshot(
             metrics(),
+            Vec::new(),
             "http://localhost:8000".into(),
             FallbackStats::default(),
         );

@@ -10,7 +10,7 @@ use crate::{ApiKey, ClientConfig, ClientError};
 /// path (`http://gw/kol` + `health` = `http://gw/kol/health`).
 pub(crate) fn parse_base(raw: &str) -> Result<Url, ClientError> {
     let invalid = |reason: &str| ClientError::InvalidUrl {
-        url: raw.to_owned(),
+        url: redact(raw),
         reason: reason.to_owned(),
     };
     let mut url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
@@ -31,6 +31,37 @@ pub(crate) fn parse_base(raw: &str) -> Result<Url, ClientError> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// `raw` with whatever may be a secret replaced by `<redacted>`: the
+/// user-info before an `@` in the authority, the query and the fragment.
+/// Works on text, so that a URL too broken to parse is redacted too.
+pub(crate) fn redact(raw: &str) -> String {
+    const HIDDEN: &str = "<redacted>";
+    let (before_query, query) = match raw.find(['?', '#']) {
+        Some(at) => (&raw[..at], Some(&raw[at..at + 1])),
+        None => (raw, None),
+    };
+    // After `//` (even with the `:` of the scheme missing), else from the
+    // start: a URL too broken to parse may still carry credentials.
+    let authority_start = before_query.find("//").map_or(0, |i| i + 2);
+    let authority_end = before_query[authority_start..]
+        .find('/')
+        .map_or(before_query.len(), |i| authority_start + i);
+    let mut out = String::with_capacity(raw.len().min(256));
+    match before_query[authority_start..authority_end].rfind('@') {
+        Some(at) => {
+            out.push_str(&before_query[..authority_start]);
+            out.push_str(HIDDEN);
+            out.push_str(&before_query[authority_start + at..]);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(separator) = query {
+        out.push_str(separator);
+        out.push_str(HIDDEN);
+    }
+    out
 }
 
 pub(crate) fn endpoint(base: &Url, operation: Operation) -> Url {
@@ -55,6 +86,18 @@ pub(crate) fn check_config(config: &ClientConfig) -> Result<(), ClientError> {
         return Err(ClientError::InvalidConfig {
             field: "breaker_name",
             reason: "must not be empty".into(),
+        });
+    }
+    if config.health_check_interval.is_some_and(|i| i.is_zero()) {
+        return Err(ClientError::InvalidConfig {
+            field: "health_check_interval",
+            reason: "must be longer than zero (or None for no polling)".into(),
+        });
+    }
+    if config.health_check_timeout.is_zero() {
+        return Err(ClientError::InvalidConfig {
+            field: "health_check_timeout",
+            reason: "must be longer than zero".into(),
         });
     }
     Ok(())
@@ -111,6 +154,30 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn secrets_in_a_refused_url_never_reach_the_error() {
+        for (bad, secret) in [
+            ("http://admin:hunter2@host:8000/kol", "hunter2"),
+            ("http://token-abc123@host", "token-abc123"),
+            ("http://host/kol?api_key=sk-live-9", "sk-live-9"),
+            ("http://host#access_token=tok-7", "tok-7"),
+            ("https://u:p4ss@host/x?key=k3y", "p4ss"),
+            ("http//user:s3cret@host?x=1", "s3cret"),
+        ] {
+            let err = parse_base(bad).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(secret), "{bad} leaks: {shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+        assert_eq!(
+            redact("http://u:p@host:8000/kol?x=1"),
+            "http://<redacted>@host:8000/kol?<redacted>"
+        );
+        assert_eq!(redact("http://host:8000/kol"), "http://host:8000/kol");
+        let config = crate::ClientConfig::new("http://u:pw-secret@host?k=v");
+        assert!(!format!("{config:?}").contains("pw-secret"));
     }
 
     #[test]

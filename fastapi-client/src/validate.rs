@@ -4,6 +4,16 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::Hash;
 
+use crate::Platform;
+
+/// The largest money amount a request may carry (`budget`, `total_budget`,
+/// `max_per_kol`): 10 trillion, 1e13. Up to here every cent is exact in an
+/// `f64`, the conservative fallback can plan it, and the backend's
+/// arithmetic cannot overflow; the reference backend answers 422 above it.
+/// Without this bound, a caller sending 1e307 got a 500 from the backend
+/// (float overflow), and five such calls opened the breaker for everyone.
+pub const MAX_AMOUNT: f64 = fallback_cache::budget::MAX_AMOUNT;
+
 /// A request broke one of the contract's rules; it was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
@@ -92,16 +102,37 @@ impl Check {
         }
     }
 
+    /// A money amount: finite, greater than 0 and at most [`MAX_AMOUNT`].
     /// JSON has no NaN or infinity (serde_json would send `null`), so
     /// non-finite numbers are refused everywhere.
-    pub(crate) fn positive(field: &str, value: f64) -> Result<(), ValidationError> {
+    pub(crate) fn amount(field: &str, value: f64) -> Result<(), ValidationError> {
         if !value.is_finite() || value <= 0.0 {
             return Err(ValidationError::new(
                 field,
                 format!("must be a finite number greater than 0 (got {value})"),
             ));
         }
+        if value > MAX_AMOUNT {
+            return Err(ValidationError::new(
+                field,
+                format!("must be at most {MAX_AMOUNT:e} (got {value:e})"),
+            ));
+        }
         Ok(())
+    }
+
+    /// Only the platforms the contract lists may be asked for.
+    pub(crate) fn platforms(field: &str, platforms: &[Platform]) -> Result<(), ValidationError> {
+        match platforms.iter().position(|p| !p.is_known()) {
+            Some(i) => Err(ValidationError::new(
+                format!("{field}[{i}]"),
+                format!(
+                    "must be one of instagram, tiktok, youtube, twitter (got {:?})",
+                    platforms[i].as_str()
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn unit_interval(field: &str, value: f64) -> Result<(), ValidationError> {

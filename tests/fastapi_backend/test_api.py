@@ -90,6 +90,7 @@ def test_unknown_category_matches_nothing(client):
         ({"min_followers": -1}, "min_followers"),
         ({"min_engagement_rate": 1.5}, "min_engagement_rate"),
         ({"budget": 0}, "budget"),
+        ({"budget": 1e307}, "budget"),
         ({"limit": 0}, "limit"),
         ({"limit": 101}, "limit"),
     ],
@@ -147,12 +148,20 @@ def test_optimize_unknown_ids_are_404(client):
         ({"total_budget": -5}, "total_budget"),
         ({"objective": "likes"}, "objective"),
         ({"max_per_kol": 0}, "max_per_kol"),
+        ({"total_budget": 1e307}, "total_budget"),
+        ({"total_budget": 1.0000000000001e13}, "total_budget"),
+        ({"max_per_kol": 1e307}, "max_per_kol"),
     ],
 )
 def test_optimize_validation_is_fastapi_422(client, overrides, field):
     response = client.post(OPTIMIZE, json=optimize_body(**overrides))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][:2] == ["body", field]
+
+
+def test_the_largest_amount_is_served_exactly(client):
+    body = client.post(OPTIMIZE, json=optimize_body(total_budget=1e13, max_per_kol=1e13)).json()
+    assert body["summary"]["total_allocated"] + body["summary"]["remaining_budget"] == 1e13
 
 
 def test_fault_routes_absent_without_env(client):

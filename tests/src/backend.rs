@@ -11,6 +11,12 @@
 //! to `<workspace>/target/test-logs/backend-<port>-<pid>-<n>.log`, whose
 //! tail is shown if the backend fails to come up; the log is removed when
 //! the test passes and kept when it fails.
+//!
+//! [`Backend::under_test`] is what the contract and round-trip suites use:
+//! with `$KOL_BACKEND_URL` set (`cargo xtask test --backend-url URL`) it is
+//! the backend already running there, which the tests only read from:
+//! they never change its faults, and they skip, saying so, whatever needs
+//! to ([`Backend::skip_unless_faults`]).
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -27,10 +33,16 @@ const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 
 static LOG_SEQ: AtomicUsize = AtomicUsize::new(0);
 
-/// A running backend. Dropping it kills the process.
+/// The environment variable naming a running backend to test against.
+pub const BACKEND_URL_ENV: &str = "KOL_BACKEND_URL";
+
+/// A running backend. Dropping it kills the process (of one this test
+/// started).
 #[derive(Debug)]
 pub struct Backend {
     child: Option<Child>,
+    /// `Some(url)` for a backend this test did not start.
+    external: Option<String>,
     port: u16,
     faults: bool,
     log_path: PathBuf,
@@ -119,6 +131,7 @@ impl Backend {
             .expect("control client");
         let mut backend = Self {
             child: None,
+            external: None,
             port: free_port(),
             faults,
             log_path: PathBuf::new(),
@@ -137,9 +150,99 @@ impl Backend {
         panic!("no free port for the backend after 3 tries")
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// The backend at `$KOL_BACKEND_URL` when it is set, else a reference
+    /// backend with the fault API, started for this test.
+    ///
+    /// # Panics
+    /// If the external one does not answer `GET /health`, or the reference
+    /// one cannot be started.
+    pub async fn under_test() -> Self {
+        match std::env::var(BACKEND_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => Self::external(url.trim()).await,
+            _ => Self::start().await,
+        }
+    }
+
+    async fn external(url: &str) -> Self {
+        let url = url.trim_end_matches('/').to_owned();
+        let control = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("control client");
+        let health = control.get(format!("{url}/health")).send().await;
+        assert!(
+            health.as_ref().is_ok_and(|r| r.status().is_success()),
+            "{BACKEND_URL_ENV}={url}: GET /health failed ({health:?}); is the backend running?"
+        );
+        Self {
+            child: None,
+            external: Some(url),
+            port: 0,
+            faults: false,
+            log_path: PathBuf::new(),
+            log_port: None,
+            control,
+        }
+    }
+
+    /// Whether this is a backend the test did not start
+    /// (`$KOL_BACKEND_URL`).
+    pub fn is_external(&self) -> bool {
+        self.external.is_some()
+    }
+
+    /// Whether faults can be injected: only into a reference backend this
+    /// test started with the fault API. An external backend is only read
+    /// from, even if it has one.
+    pub fn can_inject_faults(&self) -> bool {
+        self.faults && !self.is_external()
+    }
+
+    /// Whether the backend keeps the fault API's request log
+    /// (`GET /_faults/requests`, a read).
+    pub async fn has_request_log(&self) -> bool {
+        if !self.is_external() {
+            return self.faults;
+        }
+        self.control
+            .get(self.url("/_faults/requests"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+
+    /// `false`, after printing why `what` is skipped, when faults cannot
+    /// be injected; `true` otherwise.
+    pub fn skip_unless_faults(&self, what: &str) -> bool {
+        if self.can_inject_faults() {
+            return true;
+        }
+        eprintln!(
+            "SKIPPED {what}: it injects faults, and the backend at {} is external ({BACKEND_URL_ENV}): it is only read from",
+            self.base_url()
+        );
+        false
+    }
+
+    /// `false`, after printing why `what` is skipped, when the backend
+    /// keeps no request log; `true` otherwise.
+    pub async fn skip_unless_request_log(&self, what: &str) -> bool {
+        if self.has_request_log().await {
+            return true;
+        }
+        eprintln!(
+            "SKIPPED {what}: it reads the requests the backend saw, and the backend at {} has no fault API (GET /_faults/requests)",
+            self.base_url()
+        );
+        false
+    }
+
+    /// `http://127.0.0.1:<port>`, or the external backend's URL.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        match &self.external {
+            Some(url) => url.clone(),
+            None => format!("http://127.0.0.1:{}", self.port),
+        }
     }
 
     /// The port it listens on (kept across [`restart`](Self::restart)).
@@ -149,6 +252,7 @@ impl Backend {
 
     /// Kills the process (SIGKILL: no graceful shutdown) and waits for it.
     pub fn kill(&mut self) {
+        self.assert_may_inject("kill");
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -160,6 +264,7 @@ impl Backend {
     /// # Panics
     /// If it does not come up in time.
     pub async fn restart(&mut self) {
+        self.assert_may_inject("restart");
         self.kill();
         if let Err(log) = self.spawn_and_wait().await {
             panic!("{log}");
@@ -172,6 +277,7 @@ impl Backend {
     /// # Panics
     /// If the backend refuses it.
     pub async fn set_faults(&self, config: Value) {
+        self.assert_may_inject("set_faults");
         let response = self
             .control
             .post(self.url("/_faults"))
@@ -192,6 +298,7 @@ impl Backend {
     /// # Panics
     /// If the backend refuses.
     pub async fn clear_faults(&self) {
+        self.assert_may_inject("clear_faults");
         let response = self
             .control
             .delete(self.url("/_faults"))
@@ -229,11 +336,20 @@ impl Backend {
             .requests
     }
 
+    /// The paths of [`requests`](Self::requests), in order.
+    ///
+    /// # Panics
+    /// If the log cannot be read.
+    pub async fn paths(&self) -> Vec<String> {
+        self.requests().await.into_iter().map(|r| r.path).collect()
+    }
+
     /// Empties the request log.
     ///
     /// # Panics
     /// If the backend refuses.
     pub async fn clear_requests(&self) {
+        self.assert_may_inject("clear_requests");
         let response = self
             .control
             .delete(self.url("/_faults/requests"))
@@ -280,6 +396,14 @@ impl Backend {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url())
+    }
+
+    /// Writes go only to a backend this test started.
+    fn assert_may_inject(&self, what: &str) {
+        assert!(
+            !self.is_external(),
+            "{what}: an external backend is only read from (guard with skip_unless_faults)"
+        );
     }
 
     async fn spawn_and_wait(&mut self) -> Result<(), String> {
@@ -376,6 +500,9 @@ impl Backend {
 
 impl Drop for Backend {
     fn drop(&mut self) {
+        if self.is_external() {
+            return;
+        }
         self.kill();
         // Logs of passing tests are noise; a failing test's log stays.
         if !std::thread::panicking() {

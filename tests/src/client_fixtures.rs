@@ -52,6 +52,22 @@ pub fn client_for(backend: &Backend, tweak: impl FnOnce(&mut ClientConfig)) -> C
     Client::new(config_for(backend, tweak)).expect("client config")
 }
 
+/// A client for `backend` whose breaker and cache run on `clock`, with
+/// the default settings changed by `tweak`.
+///
+/// # Panics
+/// If the config is refused.
+pub fn client_on(
+    backend: &Backend,
+    clock: &circuit_core::ManualClock,
+    tweak: impl FnOnce(&mut ClientConfig),
+) -> Client {
+    Client::builder(config_for(backend, tweak))
+        .clock(clock.clone())
+        .build()
+        .expect("client config")
+}
+
 /// A match request the dataset has plenty of answers for.
 pub fn tech_request(campaign: &str) -> MatchKolsRequest {
     MatchKolsRequest {

@@ -123,18 +123,40 @@ pub fn probes(spec: &Value, schema: &Value) -> Vec<(Value, bool)> {
                         json!(x)
                     }
                 };
+                // A step too small to move a large bound becomes the next
+                // representable number.
+                let below = |x: f64| {
+                    if x - step < x {
+                        x - step
+                    } else {
+                        neighbour(x, -1)
+                    }
+                };
+                let above = |x: f64| {
+                    if x + step > x {
+                        x + step
+                    } else {
+                        neighbour(x, 1)
+                    }
+                };
                 if let Some(min) = number("minimum") {
-                    out.extend([(value(min), true), (value(min - step), false)]);
+                    out.extend([(value(min), true), (value(below(min)), false)]);
                 }
                 if let Some(max) = number("maximum") {
-                    out.extend([(value(max), true), (value(max + step), false)]);
+                    out.extend([(value(max), true), (value(above(max)), false)]);
                 }
                 if let Some(min) = number("exclusiveMinimum") {
-                    out.extend([(value(min), false), (value(min + step), true)]);
+                    out.extend([(value(min), false), (value(above(min)), true)]);
                 }
             }
             _ => {}
         }
     }
     out
+}
+
+/// The next representable number above (`direction` 1) or below (-1) a
+/// large positive `x`.
+fn neighbour(x: f64, direction: i64) -> f64 {
+    f64::from_bits(x.to_bits().saturating_add_signed(direction))
 }

@@ -8,7 +8,7 @@ use fastapi_client::{Client, ClientError, FallbackMode, MatchKolsRequest, Optimi
 use serde_json::json;
 use tests::backend::Backend;
 use tests::client_fixtures::{
-    LIVE_MATCH_ALGORITHM, budget_request, client_for, config_for, eventually, tech_request,
+    LIVE_MATCH_ALGORITHM, budget_request, client_for, client_on, eventually, tech_request,
     three_strikes,
 };
 
@@ -168,10 +168,7 @@ async fn fallbacks_can_be_disabled_or_also_cover_failures() {
 async fn recovery_after_the_open_period_once_the_backend_is_healthy() {
     let backend = Backend::start().await;
     let clock = ManualClock::new();
-    let client = Client::builder(config_for(&backend, |c| c.circuit = three_strikes()))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = client_on(&backend, &clock, |c| c.circuit = three_strikes());
     trip_with(&client, &backend, 502).await;
     backend.clear_faults().await;
     backend.clear_requests().await;
@@ -187,20 +184,27 @@ async fn recovery_after_the_open_period_once_the_backend_is_healthy() {
     // client measured on the real clock, so the period ends a little (real
     // milliseconds) after 60 s of manual time: advance with a margin.
     clock.advance(Duration::from_secs(10));
-    // The first call after the open period is the half-open probe; one
-    // success closes the breaker (max_requests = 1).
+    // The first call after the open period is the half-open probe: it asks
+    // /health first, then sends the real request; one success closes the
+    // breaker (max_requests = 1).
     let live = client.match_kols(&tech_request("recovered")).await.unwrap();
     assert_eq!(live.meta.algorithm_used, LIVE_MATCH_ALGORITHM);
     assert_eq!(client.circuit_state(), State::Closed);
     assert!(client.is_healthy());
     let seen = backend.requests().await;
-    assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].x_circuit_state.as_deref(), Some("half-open"));
+    let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/health", "/api/v1/kols/match"]);
+    assert!(
+        seen.iter()
+            .all(|r| r.x_circuit_state.as_deref() == Some("half-open"))
+    );
     client.health_check().await.unwrap();
     assert_eq!(
-        backend.requests().await[1].x_circuit_state.as_deref(),
+        backend.requests().await[2].x_circuit_state.as_deref(),
         Some("closed")
     );
+    let health = client.client_stats().health;
+    assert_eq!((health.probe_checks, health.probes_held_back), (1, 0));
     let metrics = client.circuit_breaker_metrics();
     assert_eq!(
         (metrics.recovery_attempts, metrics.circuit_open_count),
@@ -233,10 +237,7 @@ async fn recovery_on_the_real_clock() {
 async fn a_failed_probe_reopens_and_reset_closes_at_once() {
     let backend = Backend::start().await;
     let clock = ManualClock::new();
-    let client = Client::builder(config_for(&backend, |c| c.circuit = three_strikes()))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = client_on(&backend, &clock, |c| c.circuit = three_strikes());
     trip_with(&client, &backend, 500).await;
     clock.advance(Duration::from_secs(70));
     // Still failing: the probe fails and the breaker reopens with backoff.
@@ -263,10 +264,7 @@ async fn retry_after_keeps_the_breaker_open_at_least_that_long() {
         recovery_timeout: Duration::from_millis(100),
         ..three_strikes()
     };
-    let client = Client::builder(config_for(&backend, |c| c.circuit = short.clone()))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = client_on(&backend, &clock, |c| c.circuit = short.clone());
 
     backend
         .set_faults(json!({"error_status": 503, "retry_after": 30}))
@@ -365,4 +363,78 @@ async fn last_good_answers_survive_a_client_restart_with_a_cache_file() {
         "fallback-empty"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_unhealthy_backend_never_sees_the_probes_real_request() {
+    let backend = Backend::start().await;
+    let clock = ManualClock::new();
+    let client = client_on(&backend, &clock, |c| c.circuit = three_strikes());
+    let request = tech_request("held-back");
+    let live = client.match_kols(&request).await.unwrap();
+    trip_with(&client, &backend, 503).await;
+    backend.clear_requests().await;
+
+    // Still down (faults reach /health too): the probe's health check
+    // fails, the match request is never sent, the caller gets the cached
+    // answer and the breaker opens again.
+    clock.advance(Duration::from_secs(65));
+    let answer = client.match_kols(&request).await.unwrap();
+    assert_eq!(answer.meta.algorithm_used, "fallback-cache");
+    assert_eq!(answer.matches, live.matches);
+    assert_eq!(
+        backend.paths().await,
+        ["/health"],
+        "only the health check went out"
+    );
+    assert_eq!(client.circuit_state(), State::Open);
+    let stats = client.client_stats();
+    assert_eq!(
+        (stats.health.probe_checks, stats.health.probes_held_back),
+        (1, 1)
+    );
+    assert_eq!(stats.fallback_responses, 1);
+    assert_eq!(stats.circuit_breaker.consecutive_trips, 2);
+
+    // Without a fallback the caller is told why nothing was sent.
+    let strict = client_on(&backend, &clock, |c| {
+        c.circuit = three_strikes();
+        c.fallback.mode = FallbackMode::Disabled;
+    });
+    for _ in 0..3 {
+        let _ = strict.match_kols(&request).await;
+    }
+    assert_eq!(strict.circuit_state(), State::Open);
+    clock.advance(Duration::from_secs(65));
+    let err = strict.match_kols(&request).await.unwrap_err();
+    let ClientError::ProbeUnhealthy { ref cause, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(cause.status(), Some(503), "{cause:?}");
+    assert!(err.is_backend_failure());
+
+    // Healthy /health, failing endpoint: the real request is the probe.
+    backend
+        .set_faults(json!({"error_status": 500, "paths": ["/api/v1/kols/match"]}))
+        .await;
+    backend.clear_requests().await;
+    clock.advance(Duration::from_secs(600));
+    let err = strict.match_kols(&request).await.unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err:?}");
+    assert_eq!(backend.paths().await, ["/health", "/api/v1/kols/match"]);
+
+    // Switched off: no health check, the real request goes at once.
+    let direct = client_on(&backend, &clock, |c| {
+        c.circuit = three_strikes();
+        c.probe_health_first = false;
+    });
+    for _ in 0..3 {
+        let _ = direct.match_kols(&request).await;
+    }
+    backend.clear_faults().await;
+    backend.clear_requests().await;
+    clock.advance(Duration::from_secs(65));
+    direct.match_kols(&request).await.unwrap();
+    assert_eq!(backend.paths().await, ["/api/v1/kols/match"]);
+    assert_eq!(direct.client_stats().health.probe_checks, 0);
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use circuit_core::State;
-use fastapi_client::ClientError;
+use fastapi_client::{ClientError, Provenance};
 use serde_json::json;
 use tests::backend::Backend;
 use tests::client_fixtures::{
@@ -200,24 +200,36 @@ async fn a_backend_killed_mid_run_and_restarted() {
     // While it is down: cached answers, no errors for matching.
     let degraded = client.match_kols(&request).await.unwrap();
     assert_eq!(degraded.meta.algorithm_used, "fallback-cache");
+    assert!(
+        degraded.meta.provenance.age().is_some(),
+        "{:?}",
+        degraded.meta.provenance
+    );
     assert_eq!(degraded.matches, live.matches);
 
     backend.restart().await;
+    let attempts = std::cell::Cell::new(0u64);
     let recovered = eventually(
         Duration::from_secs(20),
         "live answers after the restart",
         || async {
+            attempts.set(attempts.get() + 1);
             let answer = client.match_kols(&request).await.ok()?;
-            (answer.meta.algorithm_used == LIVE_MATCH_ALGORITHM).then_some(answer)
+            (answer.meta.provenance == Provenance::Live).then_some(answer)
         },
     )
     .await;
+    assert_eq!(recovered.meta.algorithm_used, LIVE_MATCH_ALGORITHM);
     assert_eq!(recovered.matches, live.matches);
     assert_eq!(client.circuit_state(), State::Closed);
+    // Every call this test made is one request: the first live one, the
+    // three cut short, the cached one and the attempts after the restart,
+    // of which only the last got a live answer.
     let stats = client.client_stats();
-    assert_eq!(
-        stats.total_requests,
-        stats.success_requests + stats.failed_requests
-    );
+    let calls = 1 + 3 + 1 + attempts.get();
+    assert_eq!(stats.total_requests, calls);
+    assert_eq!(stats.success_requests, 2, "{stats:?}");
+    assert_eq!(stats.failed_requests, calls - 2);
+    assert!(stats.fallback_responses >= 1);
     assert!(stats.circuit_breaker.circuit_open_count >= 1);
 }

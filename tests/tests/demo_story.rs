@@ -114,6 +114,32 @@ async fn the_demo_trips_serves_fallbacks_and_recovers() {
         outage.answers
     );
 
+    // Both health features worked during the outage: probes that found the
+    // backend down kept their real requests back, and the clients polled
+    // /health while open.
+    let health = report.health;
+    assert!(
+        health.probes_held_back > 0 && health.probes_held_back <= health.probe_checks,
+        "{health:?}"
+    );
+    assert!(health.active_checks > 0, "{health:?}");
+    assert_eq!(
+        health.probes_held_back,
+        report
+            .breakers
+            .iter()
+            .map(|b| b.client.health.probes_held_back)
+            .sum::<u64>()
+    );
+    assert!(
+        report.summary().contains(&format!(
+            "so {} real requests were never sent",
+            health.probes_held_back
+        )),
+        "{}",
+        report.summary()
+    );
+
     let healthy_again = report
         .by_phase
         .iter()

@@ -6,7 +6,10 @@
 //!   check, test, loom model and doc build (what `.ci/run` runs).
 //! * `cargo xtask bench`: side-by-side numbers against peer crates (the
 //!   `bench` crate).
+//! * `cargo xtask fuzz`: the client's fuzz harness, for longer than
+//!   `test` runs it.
 
+mod fuzz;
 mod provision;
 mod run;
 mod test;
@@ -21,6 +24,10 @@ commands:
   demo [--duration SECS] [--seed N] [--backend-url URL] [--no-faults] [--policy adaptive]
           an outage, survived, on an embedded KOL backend
   test    provision test peers, then fmt, clippy, tidy, tests, doctests, loom, docs
+  test --backend-url URL   (or KOL_BACKEND_URL=URL)
+          only the client's contract and round-trip suites, against a running backend
+  fuzz [--minutes N]
+          the client's response decoding and request validation, fuzzed N minutes (default 5)
   bench [--quick] [--adaptive]
           breaker, client and fallback overhead side by side with peer crates;
           adaptive thresholds on replayed incidents (--adaptive: that alone)
@@ -30,6 +37,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&workspace_root(), &args[1..]),
+        Some("fuzz") => fuzz::run(&workspace_root(), &args[1..]),
         // The demo runs well unoptimised, and a dev build of a fresh clone
         // takes less than half as long as a release one.
         Some("demo") => forward(&workspace_root(), "demo", Profile::Dev, &[], &args[1..]),

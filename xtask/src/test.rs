@@ -15,11 +15,29 @@ const LIB_CRATES: [&str; 5] = [
     "fastapi-client",
 ];
 
+/// Names a running backend for the contract and round-trip suites.
+const BACKEND_URL_ENV: &str = "KOL_BACKEND_URL";
+
+/// The suites that can run against a backend someone else started.
+const BACKEND_SUITES: [&str; 2] = ["client_contract", "client_roundtrip"];
+
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    if let Some(unknown) = args.first() {
-        return Err(format!(
-            "`cargo xtask test` takes no arguments (got `{unknown}`)"
-        ));
+    let backend_url = match args {
+        [] => std::env::var(BACKEND_URL_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty()),
+        [flag, url] if flag == "--backend-url" => Some(url.clone()),
+        [flag] if flag == "--backend-url" => {
+            return Err("`--backend-url` needs a URL, e.g. http://127.0.0.1:8000".to_owned());
+        }
+        [unknown, ..] => {
+            return Err(format!(
+                "`cargo xtask test` takes only `--backend-url URL` (got `{unknown}`)"
+            ));
+        }
+    };
+    if let Some(url) = backend_url {
+        return against_backend(root, url.trim());
     }
     let provisioned = provision::all(root)?;
     let cargo = || {
@@ -110,5 +128,30 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     println!("\nxtask test: all checks passed");
+    Ok(())
+}
+
+/// `cargo xtask test --backend-url URL` (or `KOL_BACKEND_URL`): the
+/// contract and round-trip suites against a backend that is already
+/// running, with read-only calls; nothing to provision.
+fn against_backend(root: &Path, url: &str) -> Result<(), String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "--backend-url {url}: expected an http:// or https:// URL"
+        ));
+    }
+    println!(
+        "xtask test: the {} suites against the running backend at {url} (read-only; parts that inject faults, or need a fault API it lacks, are skipped and say so)",
+        BACKEND_SUITES.join(" and ")
+    );
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    cargo.args(["test", "-p", "tests"]);
+    for suite in BACKEND_SUITES {
+        cargo.args(["--test", suite]);
+    }
+    // The skip messages are the point of this run: show them.
+    cargo.args(["--", "--nocapture"]).env(BACKEND_URL_ENV, url);
+    step(&format!("client suites against {url}"), root, &mut cargo)?;
+    println!("\nxtask test: the backend at {url} passed the contract and round-trip suites");
     Ok(())
 }

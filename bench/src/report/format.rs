@@ -56,6 +56,16 @@ pub(crate) fn bytes(b: f64) -> String {
     }
 }
 
+/// A signed number: `+2.10`, `-2.00`, `0`.
+pub(crate) fn signed(x: f64) -> String {
+    format!("{}{}", if x > 0.0 { "+" } else { "" }, num(x))
+}
+
+/// Signed bytes: `+906 B`, `-12.0 B`.
+pub(crate) fn signed_bytes(b: f64) -> String {
+    format!("{}{}", if b > 0.0 { "+" } else { "" }, bytes(b))
+}
+
 /// A signed percentage change from a ratio: 1.04 → `+4.0 %`.
 pub(crate) fn percent_change(r: f64) -> String {
     let p = (r - 1.0) * 100.0;
@@ -91,5 +101,10 @@ mod tests {
         assert_eq!(bytes(30.0 * 1024.0 * 1024.0), "30.0 MiB");
         assert_eq!(percent_change(1.04), "+4.00 %");
         assert_eq!(percent_change(0.9), "-10.0 %");
+        assert_eq!(
+            (signed(2.1), signed(-2.0), signed(0.0)),
+            ("+2.10".into(), "-2.00".into(), "0".into())
+        );
+        assert_eq!(signed_bytes(906.0), "+906 B");
     }
 }

@@ -6,7 +6,7 @@ use crate::scenarios::memory::MemoryRow;
 use crate::subjects::{Id, Role};
 
 use super::Report;
-use super::format::{bytes, num, percent_change, ratio};
+use super::format::{bytes, num, percent_change, ratio, signed, signed_bytes};
 use super::table::Table;
 use super::verdict::{Unit, Verdict, against_peers, ratio_of};
 
@@ -129,51 +129,57 @@ pub(crate) fn verdicts(report: &Report) -> Vec<Verdict> {
     }
     call_verdicts(&mut out, "Rejected call (open)", &b.open_state);
     if let Ok(c) = &report.client {
-        let seed = "seed design (Go client)".to_owned();
+        let target = "issue 12 target".to_owned();
         out.push(Verdict {
-            measure: "Client latency over raw reqwest, p50".into(),
-            ours: percent_change(c.p50_ratio),
-            reference: seed.clone(),
-            reference_value: percent_change(c.seed.latency_ratio),
+            measure: format!("Client p50 over {}", c.baseline),
+            ours: format!("{} µs", signed(c.p50_extra_us)),
+            reference: target.clone(),
+            reference_value: format!("+{} µs", num(c.target.p50_extra_us)),
             ratio: None,
             text: format!(
-                "{}; +{} µs p50, which on the seed design's {} ms requests would be {}; p99 {}",
-                against_seed(c.p50_ratio - 1.0, c.seed.latency_ratio - 1.0),
-                num(c.p50_extra_us),
+                "{}; {} of the request, which on the seed design's {} ms requests would be {} (seed design: {}); p99 {}",
+                against_target(c.p50_extra_us, c.target.p50_extra_us),
+                percent_change(c.p50_ratio),
                 num(c.seed.request_us / 1e3),
                 percent_change(1.0 + c.p50_extra_us / c.seed.request_us),
+                percent_change(c.seed.latency_ratio),
                 percent_change(c.p99_ratio),
             ),
         });
         out.push(Verdict {
             measure: "Client extra allocations per request".into(),
-            ours: format!("+{}", num(c.extra_allocs)),
-            reference: seed.clone(),
-            reference_value: format!("+{}", num(c.seed.extra_allocs)),
+            ours: signed(c.extra_allocs),
+            reference: target.clone(),
+            reference_value: format!("+{}", num(c.target.extra_allocs)),
             ratio: None,
-            text: against_seed(c.extra_allocs, c.seed.extra_allocs),
+            text: format!(
+                "{}; seed design +{}",
+                against_target(c.extra_allocs, c.target.extra_allocs),
+                num(c.seed.extra_allocs)
+            ),
         });
         out.push(Verdict {
             measure: "Client extra bytes per request".into(),
-            ours: format!("+{}", bytes(c.extra_bytes)),
-            reference: seed,
-            reference_value: format!("+{}", bytes(c.seed.extra_bytes)),
+            ours: signed_bytes(c.extra_bytes),
+            reference: target,
+            reference_value: format!("+{}", bytes(c.target.extra_bytes)),
             ratio: None,
-            text: against_seed(c.extra_bytes, c.seed.extra_bytes),
+            text: format!(
+                "{}; seed design +{}",
+                against_target(c.extra_bytes, c.target.extra_bytes),
+                bytes(c.seed.extra_bytes)
+            ),
         });
     }
     super::integrations::verdicts(report, &mut out);
     out
 }
 
-fn against_seed(ours: f64, seed: f64) -> String {
-    if ours <= seed {
-        "within the seed design's published overhead".into()
+fn against_target(ours: f64, target: f64) -> String {
+    if ours <= target {
+        "within the target".into()
     } else {
-        format!(
-            "{} the seed design's published overhead",
-            ratio(ratio_of(ours, seed))
-        )
+        format!("{} the target", ratio(ratio_of(ours, target)))
     }
 }
 

@@ -54,7 +54,7 @@ pub(crate) fn match_body() -> MatchKolsResponse {
         .map(|i| KolMatch {
             kol_id: format!("kol-{:04}", 17 + i * 31),
             name: format!("Creator {}", 17 + i * 31),
-            platform: platforms[i as usize % platforms.len()],
+            platform: platforms[i as usize % platforms.len()].clone(),
             followers: 12_000 + u64::from(i) * 48_250,
             engagement_rate: 0.021 + f64::from(i) * 0.0037,
             categories: categories[..1 + i as usize % 3]
@@ -72,6 +72,7 @@ pub(crate) fn match_body() -> MatchKolsResponse {
             algorithm_used: "weighted-match-v1".to_owned(),
             confidence: 0.8127,
             processing_time_ms: 1.734,
+            provenance: fastapi_client::Provenance::Live,
         },
     }
 }

@@ -8,8 +8,8 @@
 //! total_budget` exactly.
 
 use super::dataset::{Kol, round_to};
-use super::request::BudgetRequest;
 use super::response::{BudgetAllocation, BudgetResponse, BudgetSummary, OptimizationMeta};
+use fastapi_client::{Objective, OptimizeBudgetRequest as BudgetRequest};
 
 pub(crate) const ALGORITHM: &str = "efficiency-waterfill-v1";
 const MAX_POSTS_PER_KOL: f64 = 10.0;
@@ -37,7 +37,7 @@ pub(crate) fn optimize(kols: &[&Kol], request: &BudgetRequest) -> BudgetResponse
             };
             Slot {
                 kol,
-                efficiency: efficiency(kol, &request.objective),
+                efficiency: efficiency(kol, request.objective),
                 cap_cents,
                 cap_reason,
                 priority: 0,
@@ -66,7 +66,7 @@ pub(crate) fn optimize(kols: &[&Kol], request: &BudgetRequest) -> BudgetResponse
             #[allow(clippy::cast_precision_loss)]
             allocated_budget: s.cents as f64 / 100.0,
             priority: s.priority,
-            reasoning: reasoning(s, count, &request.objective, budget_cents),
+            reasoning: reasoning(s, count, request.objective, budget_cents),
         })
         .collect();
     let spent_share = (total_allocated / request.total_budget).min(1.0);
@@ -91,12 +91,12 @@ pub(crate) fn optimize(kols: &[&Kol], request: &BudgetRequest) -> BudgetResponse
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn efficiency(kol: &Kol, objective: &str) -> f64 {
+fn efficiency(kol: &Kol, objective: Objective) -> f64 {
     let mut value = kol.followers as f64;
-    if objective == "engagement" || objective == "conversions" {
+    if matches!(objective, Objective::Engagement | Objective::Conversions) {
         value *= kol.engagement_rate;
     }
-    if objective == "conversions" {
+    if objective == Objective::Conversions {
         value *= kol.conversion_rate;
     }
     value / kol.cost_per_post
@@ -207,7 +207,7 @@ fn efficiency_score(slots: &[Slot<'_>], allocated_cents: u64, total_budget: f64)
     round_to((spent_share * weighted).clamp(0.0, 1.0), 4)
 }
 
-fn reasoning(slot: &Slot<'_>, count: usize, objective: &str, total_cents: u64) -> String {
+fn reasoning(slot: &Slot<'_>, count: usize, objective: Objective, total_cents: u64) -> String {
     #[allow(clippy::cast_precision_loss)]
     let share = if total_cents == 0 {
         0.0
@@ -215,9 +215,9 @@ fn reasoning(slot: &Slot<'_>, count: usize, objective: &str, total_cents: u64) -
         100.0 * slot.cents as f64 / total_cents as f64
     };
     let unit = match objective {
-        "reach" => "followers reached per USD",
-        "conversions" => "expected conversions per USD",
-        _ => "engagements per USD",
+        Objective::Reach => "followers reached per USD",
+        Objective::Conversions => "expected conversions per USD",
+        Objective::Engagement => "engagements per USD",
     };
     let mut text = format!(
         "rank {} of {count} by {objective}: {} {unit}; {share:.1}% of budget",
@@ -269,7 +269,8 @@ mod tests {
         BudgetRequest {
             total_budget: total,
             kol_ids: ids.iter().map(|s| (*s).to_owned()).collect(),
-            objective: "engagement".to_owned(),
+            objective: Objective::Engagement,
+            campaign_id: "c".to_owned(),
             max_per_kol: cap,
         }
     }

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use super::dataset::{Dataset, Kol, round_to};
-use super::request::MatchRequest;
 use super::response::{KolMatch, MatchMeta, MatchResponse};
+use fastapi_client::MatchKolsRequest as MatchRequest;
 
 pub(crate) const ALGORITHM: &str = "weighted-match-v1";
 
@@ -38,8 +38,9 @@ pub(crate) fn match_kols(data: &Dataset, request: &MatchRequest) -> MatchRespons
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.kol_id.cmp(&b.1.kol_id))
     });
-    ranked.truncate(request.limit);
-    let confidence = confidence(&ranked, candidates.len(), request.limit);
+    let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
+    ranked.truncate(limit);
+    let confidence = confidence(&ranked, candidates.len(), limit);
     let matches = ranked
         .into_iter()
         .map(|(score, k)| KolMatch {
@@ -68,11 +69,8 @@ fn passes(kol: &Kol, request: &MatchRequest, wanted: &HashSet<String>) -> bool {
     let platform_ok = request
         .platforms
         .as_ref()
-        .is_none_or(|p| p.iter().any(|p| p == kol.platform));
-    #[allow(clippy::cast_possible_wrap)]
-    let under_max = request
-        .max_followers
-        .is_none_or(|max| (kol.followers as i64) <= max);
+        .is_none_or(|p| p.iter().any(|p| p.as_str() == kol.platform));
+    let under_max = request.max_followers.is_none_or(|max| kol.followers <= max);
     platform_ok
         && kol.followers >= request.min_followers
         && under_max
@@ -118,15 +116,7 @@ mod tests {
     use super::*;
 
     fn request(categories: &[&str]) -> MatchRequest {
-        MatchRequest {
-            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
-            platforms: None,
-            min_followers: 0,
-            max_followers: None,
-            min_engagement_rate: 0.0,
-            budget: 20_000.0,
-            limit: 10,
-        }
+        MatchRequest::new("c", categories.iter().copied(), 20_000.0)
     }
 
     #[test]
@@ -151,7 +141,7 @@ mod tests {
     fn no_candidates_is_an_empty_answer_not_an_error() {
         let data = Dataset::generate(42);
         let mut none = request(&["knitting"]);
-        none.platforms = Some(vec!["tiktok".into()]);
+        none.platforms = Some(vec![fastapi_client::Platform::Tiktok]);
         let answer = match_kols(&data, &none);
         assert!(answer.matches.is_empty());
         assert_eq!((answer.total_candidates, answer.meta.confidence), (0, 0.0));

@@ -1,44 +1,13 @@
-//! Request bodies as the backend reads them, with FastAPI's validation
-//! rules and its 422 shape (docs/backend-contract.md).
-//!
-//! Parsed from a `serde_json::Value` field by field rather than derived, so
-//! that each problem gets pydantic's `loc`, `msg` and `type`, and all of a
-//! body's problems are reported at once, as FastAPI does. Numbers must be
-//! JSON numbers: unlike pydantic's lax mode, numeric strings are refused.
+//! Request bodies as the backend reads them: decoded and checked by
+//! fastapi-client's own models and validation, so the contract has one
+//! definition in Rust, and refused with FastAPI's 422 shape
+//! (`{"detail": [{"loc", "msg", "type"}]}`), which is all the client
+//! reads of it.
 
+use fastapi_client::{MatchKolsRequest, OptimizeBudgetRequest, ValidationError};
 use serde::Serialize;
-use serde_json::{Map, Value};
-
-use self::reader::{Bound, Reader};
-
-mod reader;
-#[cfg(test)]
-mod tests;
-
-const PLATFORMS: [&str; 4] = ["instagram", "tiktok", "youtube", "twitter"];
-const OBJECTIVES: [&str; 3] = ["reach", "engagement", "conversions"];
-
-/// `POST /api/v1/kols/match`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct MatchRequest {
-    pub(crate) categories: Vec<String>,
-    /// `None`: all four.
-    pub(crate) platforms: Option<Vec<String>>,
-    pub(crate) min_followers: u64,
-    pub(crate) max_followers: Option<i64>,
-    pub(crate) min_engagement_rate: f64,
-    pub(crate) budget: f64,
-    pub(crate) limit: usize,
-}
-
-/// `POST /api/v1/budget/optimize`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct BudgetRequest {
-    pub(crate) total_budget: f64,
-    pub(crate) kol_ids: Vec<String>,
-    pub(crate) objective: String,
-    pub(crate) max_per_kol: Option<f64>,
-}
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// One entry of a 422 `detail` list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,82 +16,81 @@ pub(crate) struct Issue {
     pub(crate) kind: &'static str,
     pub(crate) loc: Vec<Value>,
     pub(crate) msg: String,
-    pub(crate) input: Value,
 }
 
-impl MatchRequest {
-    /// Reads and validates a body.
-    pub(crate) fn parse(body: &[u8]) -> Result<Self, Vec<Issue>> {
-        let value = json_object(body)?;
-        let mut r = Reader::new(&value);
-        r.string("campaign_id", 1, 64);
-        let categories = r.string_list("categories", 1, 10);
-        let platforms = r.platforms();
-        let min_followers = r.integer("min_followers", Some(0), Some(0), None);
-        let max_followers = r.nullable_integer("max_followers");
-        let min_engagement_rate = r.number(
-            "min_engagement_rate",
-            Some(0.0),
-            Bound::AtLeast(0.0),
-            Some(1.0),
-        );
-        let budget = r.number("budget", None, Bound::Above(0.0), None);
-        let limit = r.integer("limit", Some(10), Some(1), Some(100));
-        r.finish()?;
-        Ok(Self {
-            categories: categories.unwrap_or_default(),
-            platforms,
-            min_followers: min_followers.map_or(0, |v| u64::try_from(v).unwrap_or(0)),
-            max_followers,
-            min_engagement_rate: min_engagement_rate.unwrap_or(0.0),
-            budget: budget.unwrap_or(1.0),
-            limit: limit.map_or(10, |v| usize::try_from(v).unwrap_or(10)),
-        })
+/// A request model the backend reads.
+pub(crate) trait Body: DeserializeOwned {
+    fn check(&self) -> Result<(), ValidationError>;
+}
+
+impl Body for MatchKolsRequest {
+    fn check(&self) -> Result<(), ValidationError> {
+        self.validate()
     }
 }
 
-impl BudgetRequest {
-    /// Reads and validates a body.
-    pub(crate) fn parse(body: &[u8]) -> Result<Self, Vec<Issue>> {
-        let value = json_object(body)?;
-        let mut r = Reader::new(&value);
-        r.string("campaign_id", 1, 64);
-        let total_budget = r.number("total_budget", None, Bound::Above(0.0), None);
-        let kol_ids = r.string_list("kol_ids", 1, 100);
-        if let Some(ids) = &kol_ids {
-            r.unique("kol_ids", ids);
-        }
-        let objective = r.choice("objective", &OBJECTIVES, "engagement");
-        let max_per_kol = r.nullable_number("max_per_kol", Bound::Above(0.0));
-        r.finish()?;
-        Ok(Self {
-            total_budget: total_budget.unwrap_or(1.0),
-            kol_ids: kol_ids.unwrap_or_default(),
-            objective: objective.unwrap_or_else(|| "engagement".to_owned()),
-            max_per_kol,
-        })
+impl Body for OptimizeBudgetRequest {
+    fn check(&self) -> Result<(), ValidationError> {
+        self.validate()
     }
 }
 
-/// The body as a JSON object, or FastAPI's complaint.
-fn json_object(body: &[u8]) -> Result<Map<String, Value>, Vec<Issue>> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(vec![Issue {
-            kind: "model_attributes_type",
-            loc: vec!["body".into()],
-            msg: "Input should be a valid dictionary or object to extract fields from".to_owned(),
-            input: other,
-        }]),
-        Err(error) => Err(vec![Issue {
+/// Decodes and validates a body, or says why not as FastAPI would.
+pub(crate) fn parse<T: Body>(body: &[u8]) -> Result<T, Vec<Issue>> {
+    let request: T = serde_json::from_slice(body).map_err(|e| vec![decode_issue(body, &e)])?;
+    request.check().map_err(|e| vec![rule_issue(&e)])?;
+    Ok(request)
+}
+
+fn decode_issue(body: &[u8], error: &serde_json::Error) -> Issue {
+    let msg = error.to_string();
+    if !error.is_data() {
+        return Issue {
             kind: "json_invalid",
             loc: vec![
                 "body".into(),
                 byte_offset(body, error.line(), error.column()).into(),
             ],
             msg: "JSON decode error".to_owned(),
-            input: Value::Object(Map::new()),
-        }]),
+        };
+    }
+    // serde names a missing field between backticks.
+    let missing = msg
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match missing {
+        Some(field) => Issue {
+            kind: "missing",
+            loc: vec!["body".into(), field.into()],
+            msg: "Field required".to_owned(),
+        },
+        None => Issue {
+            kind: "value_error",
+            loc: vec!["body".into()],
+            msg,
+        },
+    }
+}
+
+/// A broken rule at its field: `kol_ids[3]` is `["body", "kol_ids", 3]`.
+fn rule_issue(error: &ValidationError) -> Issue {
+    let mut loc: Vec<Value> = vec!["body".into()];
+    match error.field().split_once('[') {
+        Some((name, index)) => {
+            loc.push(name.into());
+            let index = index.trim_end_matches(']');
+            loc.push(
+                index
+                    .parse::<u64>()
+                    .map_or_else(|_| index.into(), Into::into),
+            );
+        }
+        None => loc.push(error.field().into()),
+    }
+    Issue {
+        kind: "value_error",
+        loc,
+        msg: format!("Value error, {}", error.rule()),
     }
 }
 
@@ -133,4 +101,71 @@ fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
         .map(|l| l.len() + 1)
         .sum();
     (line_start + column.saturating_sub(1)).min(body.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use fastapi_client::{ApiDetail, Objective};
+
+    use super::*;
+
+    fn detail(issues: &[Issue]) -> ApiDetail {
+        let body = serde_json::json!({ "detail": issues }).to_string();
+        ApiDetail::parse(body.as_bytes()).expect("the client reads it")
+    }
+
+    #[test]
+    fn a_minimal_match_request_gets_the_defaults() {
+        let r: MatchKolsRequest =
+            parse(br#"{"campaign_id":"c","categories":["Tech"],"budget":100}"#).unwrap();
+        assert_eq!(r, MatchKolsRequest::new("c", ["Tech"], 100.0));
+        let r: OptimizeBudgetRequest =
+            parse(br#"{"campaign_id":"c","total_budget":10,"kol_ids":["a"],"max_per_kol":null}"#)
+                .unwrap();
+        assert_eq!(r.objective, Objective::Engagement);
+    }
+
+    #[test]
+    fn each_refusal_has_the_shape_the_client_reads() {
+        let missing = parse::<OptimizeBudgetRequest>(br#"{"campaign_id":"c"}"#).unwrap_err();
+        assert_eq!(missing[0].kind, "missing");
+        assert_eq!(missing[0].loc, ["body", "total_budget"]);
+
+        let bad_json = parse::<OptimizeBudgetRequest>(b"{nope").unwrap_err();
+        assert_eq!(
+            (bad_json[0].kind, &bad_json[0].loc[0]),
+            ("json_invalid", &Value::from("body"))
+        );
+
+        let not_an_object = parse::<MatchKolsRequest>(b"[1]").unwrap_err();
+        assert_eq!(not_an_object[0].kind, "value_error");
+
+        let duplicates = parse::<OptimizeBudgetRequest>(
+            br#"{"campaign_id":"c","total_budget":10,"kol_ids":["a","b","a"]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(duplicates[0].loc, ["body", "kol_ids"]);
+        assert!(
+            duplicates[0].msg.contains("must not repeat"),
+            "{}",
+            duplicates[0].msg
+        );
+
+        let unknown_platform = parse::<MatchKolsRequest>(
+            br#"{"campaign_id":"c","categories":["t"],"budget":1,"platforms":["tiktok","myspace"]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            serde_json::json!(unknown_platform[0].loc),
+            serde_json::json!(["body", "platforms", 1])
+        );
+
+        let huge =
+            parse::<MatchKolsRequest>(br#"{"campaign_id":"c","categories":["t"],"budget":1e307}"#)
+                .unwrap_err();
+        let ApiDetail::Validation(issues) = detail(&huge) else {
+            panic!("a validation detail")
+        };
+        assert_eq!(issues[0].path(), "body.budget");
+    }
 }

@@ -15,7 +15,9 @@ use serde_json::json;
 use super::Shared;
 use super::budget;
 use super::matching;
-use super::request::{BudgetRequest, Issue, MatchRequest};
+use fastapi_client::{MatchKolsRequest, OptimizeBudgetRequest};
+
+use super::request::{Issue, parse};
 
 /// Largest request body read; the contract's biggest valid body is a few KB.
 const MAX_BODY: usize = 1024 * 1024;
@@ -76,7 +78,7 @@ pub(crate) async fn handle(
 }
 
 fn match_kols(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
-    let request = match MatchRequest::parse(body) {
+    let request = match parse::<MatchKolsRequest>(body) {
         Ok(request) => request,
         Err(issues) => return unprocessable(&issues),
     };
@@ -87,7 +89,7 @@ fn match_kols(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
 }
 
 fn optimize_budget(shared: &Shared, body: &[u8]) -> Response<Full<Bytes>> {
-    let request = match BudgetRequest::parse(body) {
+    let request = match parse::<OptimizeBudgetRequest>(body) {
         Ok(request) => request,
         Err(issues) => return unprocessable(&issues),
     };

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use circuit_core::State;
-use fastapi_client::ClientStats;
+use fastapi_client::{ClientStats, HealthStats};
 
 use super::series::{Series, bands};
 use super::stats::{latency, millis};
@@ -46,6 +46,16 @@ pub(crate) fn build(inputs: Inputs<'_>) -> Report {
         .as_secs_f64()
         .max(inputs.duration.as_secs_f64());
     let outage = inputs.timeline.outage();
+    let health = inputs
+        .clients
+        .iter()
+        .map(|c| c.health)
+        .fold(HealthStats::default(), |sum, h| HealthStats {
+            probe_checks: sum.probe_checks + h.probe_checks,
+            probes_held_back: sum.probes_held_back + h.probes_held_back,
+            active_checks: sum.active_checks + h.active_checks,
+            early_probes: sum.early_probes + h.early_probes,
+        });
     let breakers = BREAKERS
         .iter()
         .zip(inputs.clients)
@@ -84,6 +94,7 @@ pub(crate) fn build(inputs: Inputs<'_>) -> Report {
         outage: outage
             .map(|(start_s, end_s)| outage_report(log, start_s, end_s, inputs.request_timeout)),
         latency: latency(&log.calls),
+        health,
         series: Series::of(log, end_s),
         metrics: inputs.metrics,
         files: inputs.files,

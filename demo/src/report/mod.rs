@@ -9,7 +9,7 @@ mod summary;
 use std::collections::BTreeMap;
 
 use circuit_core::State;
-use fastapi_client::ClientStats;
+use fastapi_client::{ClientStats, HealthStats};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use self::build::{Inputs, build};
@@ -49,6 +49,10 @@ pub struct Report {
     pub outage: Option<OutageReport>,
     /// Latency as the planners saw it, every call.
     pub latency: LatencySummary,
+    /// The clients' own health checks, both breakers together: before
+    /// probes (real requests kept off an unhealthy backend) and while open
+    /// (early probes).
+    pub health: HealthStats,
     /// The time series the chart is drawn from.
     pub series: Series,
     /// Where metrics were published.

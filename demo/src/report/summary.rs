@@ -67,6 +67,7 @@ fn write_all(out: &mut String, r: &Report) -> std::fmt::Result {
             o.request_timeout_ms,
         )?;
     }
+    write_health(out, r)?;
     writeln!(
         out,
         "Latency as the planners saw it: p50 {:.1} ms, p99 {:.0} ms, max {:.0} ms.",
@@ -179,4 +180,15 @@ fn write_counts(out: &mut String, name: &str, c: &AnswerCounts) -> std::fmt::Res
 
 fn secs(s: f64) -> String {
     format!("+{s:.1}s")
+}
+
+fn write_health(out: &mut String, r: &Report) -> std::fmt::Result {
+    let h = &r.health;
+    writeln!(
+        out,
+        "Health checks: {} recovery probes asked /health first and {} found the backend down or failing, \
+         so {} real requests were never sent to it; while open, the clients polled /health {} times and \
+         {} times let the breaker probe early.",
+        h.probe_checks, h.probes_held_back, h.probes_held_back, h.active_checks, h.early_probes,
+    )
 }

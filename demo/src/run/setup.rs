@@ -92,6 +92,11 @@ pub(super) fn clients(
         config.circuit = settings.circuit.clone();
         config.request_timeout = settings.request_timeout;
         config.slow_request_threshold = settings.slow_request;
+        // Both health features: a probe asks /health before its real
+        // request, and while open the client polls /health to probe early.
+        config.probe_health_first = true;
+        config.health_check_interval = Some(settings.health_interval);
+        config.health_check_timeout = settings.health_timeout;
         config.fallback = FallbackConfig {
             custom: Some(fallbacks.clone()),
             ..FallbackConfig::default()

@@ -82,9 +82,9 @@ fn campaign(rng: &mut Rng, index: usize) -> Campaign {
     let budget = (rng.range(4_000.0, 60_000.0) / 500.0).round() * 500.0;
     let mut brief = MatchKolsRequest::new(id, categories, budget);
     if rng.chance(0.4) {
-        let first = *rng.pick(&Platform::ALL);
-        let second = *rng.pick(&Platform::ALL);
-        let mut platforms = vec![first];
+        let first = rng.pick(&Platform::ALL).clone();
+        let second = rng.pick(&Platform::ALL).clone();
+        let mut platforms = vec![first.clone()];
         if second != first {
             platforms.push(second);
         }

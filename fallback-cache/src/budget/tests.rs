@@ -173,19 +173,6 @@ fn complement_is_exact_where_plain_subtraction_is_not() {
 }
 
 #[test]
-fn plan_constants_match_the_contract() {
-    assert_eq!(
-        BudgetPlan::REASONING,
-        "Conservative allocation due to service degradation"
-    );
-    assert_eq!(BudgetPlan::ALGORITHM, "fallback-conservative");
-    assert_eq!(
-        (BudgetPlan::EFFICIENCY_SCORE, BudgetPlan::CONFIDENCE),
-        (0.5, 0.5)
-    );
-}
-
-#[test]
 fn complement_nudges_the_allocation_out_of_a_rounding_tie() {
     // total has an odd last bit and allocated sits half an ulp(total) off
     // its grid, so every remainder lands on a tie that rounds away from

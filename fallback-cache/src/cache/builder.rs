@@ -14,12 +14,14 @@ use super::slot::Slot;
 use crate::Error;
 
 type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
+type Sizer<K, V> = Arc<dyn Fn(&K, &V) -> usize + Send + Sync>;
 
 /// Builds a [`ResponseCache`]. Defaults: 10 000 entries, fresh for 60 s,
 /// stale-if-error for one more hour, the system clock.
 pub struct CacheBuilder<K, V> {
     max_capacity: u64,
     weigher: Option<Weigher<K, V>>,
+    max_bytes: Option<(u64, Sizer<K, V>)>,
     staleness: Staleness,
     clock: Arc<dyn Clock>,
     _types: PhantomData<fn(K, V)>,
@@ -30,6 +32,7 @@ impl<K, V> Default for CacheBuilder<K, V> {
         Self {
             max_capacity: 10_000,
             weigher: None,
+            max_bytes: None,
             staleness: Staleness {
                 fresh_for: Duration::from_secs(60),
                 stale_if_error: Duration::from_secs(3600),
@@ -45,7 +48,8 @@ where
     K: Hash + Eq + Send + Sync + 'static,
     V: Send + Sync + 'static,
 {
-    /// Bounds the cache to `max` entries.
+    /// Bounds the cache to `max` entries (together with
+    /// [`max_bytes`](Self::max_bytes), if set).
     #[must_use]
     pub fn max_entries(mut self, max: u64) -> Self {
         self.max_capacity = max;
@@ -54,7 +58,7 @@ where
     }
 
     /// Bounds the cache to a total weight of `max`, each entry weighing
-    /// `weigher(key, value)` (e.g. an estimate of its size in bytes).
+    /// `weigher(key, value)`, instead of by entries and bytes.
     #[must_use]
     pub fn max_weight(
         mut self,
@@ -63,6 +67,40 @@ where
     ) -> Self {
         self.max_capacity = max;
         self.weigher = Some(Arc::new(weigher));
+        self.max_bytes = None;
+        self
+    }
+
+    /// Bounds the cache to about `max` bytes as well as to its entry count,
+    /// each entry's size estimated by `size_of(key, value)`.
+    ///
+    /// Both bounds hold at once: each entry is weighed at its size, but at
+    /// least `max / max_entries` bytes, and the total weight may not pass
+    /// `max`. So the cache never holds more than `max` bytes (as
+    /// estimated), nor more than `max_entries` entries; many small entries
+    /// hit the entry bound, a few huge ones the byte bound. An entry
+    /// larger than `max` on its own is not kept.
+    ///
+    /// ```
+    /// use fallback_cache::ResponseCache;
+    ///
+    /// let cache = ResponseCache::<String, String>::builder()
+    ///     .max_entries(1_000)
+    ///     .max_bytes(1024 * 1024, |k, v| k.len() + v.len())
+    ///     .build()
+    ///     .unwrap();
+    /// cache.insert("k".to_owned(), "x".repeat(2 * 1024 * 1024));
+    /// cache.run_pending_tasks();
+    /// assert!(cache.lookup("k").servable().is_none(), "larger than the whole cache");
+    /// ```
+    #[must_use]
+    pub fn max_bytes(
+        mut self,
+        max: u64,
+        size_of: impl Fn(&K, &V) -> usize + Send + Sync + 'static,
+    ) -> Self {
+        self.max_bytes = Some((max, Arc::new(size_of)));
+        self.weigher = None;
         self
     }
 
@@ -97,19 +135,36 @@ where
     /// Builds the cache.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a zero capacity or a zero maximum age.
+    /// [`Error::InvalidConfig`] for a zero capacity, a zero byte bound or a
+    /// zero maximum age.
     pub fn build(self) -> Result<ResponseCache<K, V>, Error> {
         if self.max_capacity == 0 {
             return Err(Error::InvalidConfig("capacity must be at least 1"));
+        }
+        if self.max_bytes.as_ref().is_some_and(|(max, _)| *max == 0) {
+            return Err(Error::InvalidConfig("max_bytes must be at least 1"));
         }
         if self.staleness.max_age().is_zero() {
             return Err(Error::InvalidConfig(
                 "fresh_for + stale_if_error must be greater than zero",
             ));
         }
-        let mut inner = moka::sync::Cache::builder().max_capacity(self.max_capacity);
+        let mut inner = moka::sync::Cache::builder();
         if let Some(idle) = moka_idle_limit(self.staleness) {
             inner = inner.time_to_idle(idle);
+        }
+        if let Some((max_bytes, size_of)) = self.max_bytes {
+            // Each entry weighs at least its share of the byte bound, so
+            // the weight bound also caps the entry count.
+            let floor = (max_bytes / self.max_capacity).max(1);
+            inner = inner
+                .max_capacity(max_bytes)
+                .weigher(move |k: &K, slot: &Arc<Slot<V>>| {
+                    let size = u64::try_from(size_of(k, slot.value())).unwrap_or(u64::MAX);
+                    u32::try_from(size.max(floor)).unwrap_or(u32::MAX)
+                });
+        } else {
+            inner = inner.max_capacity(self.max_capacity);
         }
         if let Some(weigher) = self.weigher {
             inner = inner.weigher(move |k: &K, slot: &Arc<Slot<V>>| weigher(k, slot.value()));
@@ -144,6 +199,7 @@ impl<K, V> fmt::Debug for CacheBuilder<K, V> {
         f.debug_struct("CacheBuilder")
             .field("max_capacity", &self.max_capacity)
             .field("weighted", &self.weigher.is_some())
+            .field("max_bytes", &self.max_bytes.as_ref().map(|(max, _)| max))
             .field("staleness", &self.staleness)
             .field("clock", &self.clock)
             .finish()

@@ -46,6 +46,9 @@ pub struct Hit<V> {
     pub age: Duration,
     /// Fresh or stale at that age.
     pub freshness: Freshness,
+    /// The age from which the entry is never served (its cache's
+    /// [`Staleness::max_age`]).
+    pub max_age: Duration,
 }
 
 impl<V> Hit<V> {
@@ -54,6 +57,7 @@ impl<V> Hit<V> {
         Provenance::Cache {
             age: self.age,
             freshness: self.freshness,
+            max_age: self.max_age,
         }
     }
 }

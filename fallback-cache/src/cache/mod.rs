@@ -97,16 +97,19 @@ where
             return Lookup::Miss;
         };
         let age = slot.age(self.clock.now());
+        let max_age = self.staleness.max_age();
         match self.staleness.classify(age) {
             Some(freshness @ crate::Freshness::Fresh) => Lookup::Fresh(Hit {
                 value: Arc::clone(slot.value()),
                 age,
                 freshness,
+                max_age,
             }),
             Some(freshness @ crate::Freshness::Stale) => Lookup::Stale(Hit {
                 value: Arc::clone(slot.value()),
                 age,
                 freshness,
+                max_age,
             }),
             None => Lookup::Expired { age },
         }
@@ -148,6 +151,7 @@ where
                         value: Arc::clone(slot.value()),
                         age,
                         freshness,
+                        max_age: self.staleness.max_age(),
                     },
                 ))
             })

@@ -3,7 +3,10 @@
 //!
 //! The file is versioned JSON, written to a temporary file in the same
 //! folder and renamed over the target, so a crash mid-write leaves the old
-//! file whole. Ages survive the restart through wall time: an entry saved
+//! file whole. The temporary file is created exclusively under an
+//! unpredictable name with mode 0600, so a symlink planted beside the
+//! target is never written through; the saved file keeps the mode of the
+//! file it replaces (0600 when new). Ages survive the restart through wall time: an entry saved
 //! at age `a` and loaded `d` of wall time later is `a + d` old (`d` taken
 //! as zero if the wall clock went backwards).
 
@@ -201,12 +204,15 @@ fn write_atomically(
         path: path.to_owned(),
         source,
     };
-    let temp = temp_path(path);
+    let (temp, file) = create_temp(path).map_err(io)?;
     let result = (|| {
-        let mut out = BufWriter::new(fs::File::create(&temp)?);
+        keep_mode_of(path, &file)?;
+        let mut out = BufWriter::new(file);
         write(&mut out)?;
         out.flush()?;
         out.get_ref().sync_all()?;
+        // Renaming replaces `path` itself: a symlink planted there is
+        // replaced, never written through.
         fs::rename(&temp, path)
     })();
     if let Err(source) = result {
@@ -223,16 +229,58 @@ fn write_atomically(
     Ok(())
 }
 
-/// A temporary name beside `path`, unique per process and call so
-/// concurrent saves never share one.
+/// How many names `create_temp` tries before giving up.
+const TEMP_ATTEMPTS: u32 = 16;
+
+/// Creates a new temporary file beside `path`, exclusively (`O_EXCL`: an
+/// existing file or symlink of that name makes the attempt fail, so
+/// nothing planted is ever followed or truncated), readable by its owner
+/// only (mode 0600 on Unix), under a name no one can guess in advance.
+fn create_temp(path: &Path) -> std::io::Result<(PathBuf, fs::File)> {
+    let mut last = None;
+    for _ in 0..TEMP_ATTEMPTS {
+        let temp = temp_path(path);
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file name left")))
+}
+
+/// Gives the new file the permissions of the regular file it replaces, so
+/// a save never widens (or resets) what the owner chose; a new file, or one
+/// replacing a symlink, keeps 0600.
+fn keep_mode_of(path: &Path, file: &fs::File) -> std::io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_file() => file.set_permissions(meta.permissions()),
+        _ => Ok(()),
+    }
+}
+
+/// A temporary name beside `path`: the process id, a counter and a random
+/// part, so it is unique per call and cannot be predicted (and planted)
+/// ahead of the save.
 fn temp_path(path: &Path) -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    // `RandomState` is seeded from the OS's randomness per process and
+    // varied per instance: enough to make the name unguessable without a
+    // random-number dependency.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(n);
+    let random = hasher.finish();
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(format!(".tmp.{}.{n}", std::process::id()));
+    name.push(format!(".tmp.{}.{n}.{random:016x}", std::process::id()));
     path.with_file_name(name)
 }
 

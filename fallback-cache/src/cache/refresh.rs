@@ -12,7 +12,14 @@ use super::ResponseCache;
 pub enum Refresh {
     /// The cached value equalled the live one: only its time was renewed
     /// (no copy, no cache write).
-    Confirmed,
+    Confirmed {
+        /// Whether this confirmation was *due*: at least the `every` given
+        /// to [`ResponseCache::refresh_keyed`] since the last due one (or
+        /// the store). Always true for [`ResponseCache::refresh`] and
+        /// [`ResponseCache::refresh_by`]; for work worth doing now and then
+        /// rather than on every live success.
+        due: bool,
+    },
     /// The value was copied in as a new entry: the key was missing, held
     /// a different value, or held one that arrived already old.
     Stored,
@@ -41,7 +48,7 @@ where
     ///
     /// let cache = ResponseCache::<String, Vec<u32>>::builder().build().unwrap();
     /// assert_eq!(cache.refresh("k", &vec![1, 2]), Refresh::Stored);
-    /// assert_eq!(cache.refresh("k", &vec![1, 2]), Refresh::Confirmed);
+    /// assert_eq!(cache.refresh("k", &vec![1, 2]), Refresh::Confirmed { due: true });
     /// assert_eq!(cache.refresh("k", &vec![3]), Refresh::Stored);
     /// assert_eq!(*cache.fresh("k").unwrap().value, [3]);
     /// ```
@@ -67,13 +74,37 @@ where
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
         V: Clone,
     {
+        self.refresh_keyed(key, Q::to_owned, value, same, Duration::ZERO)
+    }
+
+    /// [`refresh_by`](Self::refresh_by) for a key looked up by a borrowed
+    /// form that is not `ToOwned` into `K` (a [`CanonicalKey`]'s text):
+    /// `owned` makes the key, only if the value must be stored. A
+    /// confirmation is [due](Refresh::Confirmed) once per `every`.
+    ///
+    /// [`CanonicalKey`]: crate::CanonicalKey
+    pub fn refresh_keyed<Q>(
+        &self,
+        key: &Q,
+        owned: impl FnOnce(&Q) -> K,
+        value: &V,
+        same: impl FnOnce(&V, &V) -> bool,
+        every: Duration,
+    ) -> Refresh
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
         let now = self.clock.now();
         if let Some(slot) = self.inner.get(key) {
-            if same(slot.value(), value) && slot.confirm(now) {
-                return Refresh::Confirmed;
+            if same(slot.value(), value) {
+                if let Some(due) = slot.confirm(now, every) {
+                    return Refresh::Confirmed { due };
+                }
             }
         }
-        self.put(key.to_owned(), Arc::new(value.clone()), Duration::ZERO, now);
+        self.put(owned(key), Arc::new(value.clone()), Duration::ZERO, now);
         Refresh::Stored
     }
 }

@@ -19,6 +19,9 @@ pub(crate) struct Slot<V> {
     /// Our clock's reading, in nanoseconds, when the value was last stored
     /// or confirmed.
     stored_at: AtomicU64,
+    /// ... when it was last stored or confirmed with a confirmation that
+    /// was due (see [`Slot::confirm`]).
+    due_at: AtomicU64,
 }
 
 impl<V> Slot<V> {
@@ -27,6 +30,7 @@ impl<V> Slot<V> {
             value,
             age_at_insert,
             stored_at: AtomicU64::new(nanos(now)),
+            due_at: AtomicU64::new(nanos(now)),
         }
     }
 
@@ -43,16 +47,25 @@ impl<V> Slot<V> {
             .saturating_add(now.saturating_sub(stored_at))
     }
 
-    /// Marks the value as live again at `now`. Returns `false`, changing
+    /// Marks the value as live again at `now`. Returns whether the
+    /// confirmation is *due*: at least `every` since the last due one (or
+    /// the store); of several racing, one is. Returns `None`, changing
     /// nothing, for a slot that arrived old: the caller replaces it.
-    pub(crate) fn confirm(&self, now: Duration) -> bool {
+    pub(crate) fn confirm(&self, now: Duration, every: Duration) -> Option<bool> {
         if !self.age_at_insert.is_zero() {
-            return false;
+            return None;
         }
+        let now = nanos(now);
         // `max`: two refreshes racing with clock readings a moment apart
         // must not move the age back up.
-        self.stored_at.fetch_max(nanos(now), Ordering::Relaxed);
-        true
+        self.stored_at.fetch_max(now, Ordering::Relaxed);
+        let last_due = self.due_at.load(Ordering::Relaxed);
+        let due = now >= last_due.saturating_add(nanos(every))
+            && self
+                .due_at
+                .compare_exchange(last_due, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+        Some(due)
     }
 }
 
@@ -71,17 +84,37 @@ mod tests {
     fn confirming_restarts_the_age_and_never_moves_it_back() {
         let slot = Slot::new(Arc::new(1), Duration::ZERO, 10 * SECOND);
         assert_eq!(slot.age(15 * SECOND), 5 * SECOND);
-        assert!(slot.confirm(14 * SECOND));
+        assert_eq!(slot.confirm(14 * SECOND, Duration::ZERO), Some(true));
         assert_eq!(slot.age(15 * SECOND), SECOND);
-        assert!(slot.confirm(12 * SECOND), "a late, older confirmation");
+        assert_eq!(
+            slot.confirm(12 * SECOND, Duration::ZERO),
+            Some(false),
+            "a late, older confirmation"
+        );
         assert_eq!(slot.age(15 * SECOND), SECOND);
+    }
+
+    #[test]
+    fn confirmations_fall_due_once_per_period_however_often_they_come() {
+        let slot = Slot::new(Arc::new(1), Duration::ZERO, Duration::ZERO);
+        let every = 10 * SECOND;
+        let dues: Vec<bool> = (1..=25)
+            .map(|s| slot.confirm(s * SECOND, every).unwrap())
+            .collect();
+        let due_at: Vec<u64> = (1..=25u64)
+            .zip(dues)
+            .filter(|(_, d)| *d)
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(due_at, [10, 20], "every second confirmed, due every tenth");
+        assert_eq!(slot.age(25 * SECOND), Duration::ZERO, "ages stay exact");
     }
 
     #[test]
     fn a_slot_that_arrived_old_is_not_confirmed_in_place() {
         let slot = Slot::new(Arc::new(1), 3 * SECOND, 10 * SECOND);
         assert_eq!(slot.age(11 * SECOND), 4 * SECOND);
-        assert!(!slot.confirm(11 * SECOND));
+        assert_eq!(slot.confirm(11 * SECOND, Duration::ZERO), None);
         assert_eq!(slot.age(11 * SECOND), 4 * SECOND);
     }
 

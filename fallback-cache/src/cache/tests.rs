@@ -77,7 +77,8 @@ fn fresh_and_stale_if_error_reads() {
         hit.provenance(),
         crate::Provenance::Cache {
             age: FRESH,
-            freshness: Freshness::Stale
+            freshness: Freshness::Stale,
+            max_age: FRESH + STALE,
         }
     );
     clock.advance(STALE);
@@ -104,7 +105,10 @@ fn refreshing_an_equal_value_renews_it_in_place_with_an_exact_age() {
     clock.advance(FRESH + Duration::from_secs(7));
     assert_eq!(kind(&cache.lookup("k")), "stale");
 
-    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Confirmed);
+    assert_eq!(
+        cache.refresh("k", &"v".to_owned()),
+        Refresh::Confirmed { due: true }
+    );
     let renewed = cache.fresh("k").unwrap();
     assert_eq!(renewed.age, Duration::ZERO);
     assert!(
@@ -152,7 +156,7 @@ fn refresh_by_decides_what_counts_as_the_same() {
     clock.advance(Duration::from_secs(5));
     assert_eq!(
         cache.refresh_by("k", &"yes@2ms".to_owned(), answer),
-        Refresh::Confirmed
+        Refresh::Confirmed { due: true }
     );
     let hit = cache.fresh("k").unwrap();
     assert_eq!((hit.age, hit.value.as_str()), (Duration::ZERO, "yes@1ms"));
@@ -185,7 +189,10 @@ fn an_entry_that_arrived_old_is_replaced_not_renewed() {
     assert_eq!(hit.age, Duration::ZERO);
     assert!(!Arc::ptr_eq(&hit.value, &loaded.value));
     clock.advance(Duration::from_secs(3));
-    assert_eq!(cache.refresh("k", &"v".to_owned()), Refresh::Confirmed);
+    assert_eq!(
+        cache.refresh("k", &"v".to_owned()),
+        Refresh::Confirmed { due: true }
+    );
     assert_eq!(cache.fresh("k").unwrap().age, Duration::ZERO);
 }
 
@@ -257,6 +264,50 @@ fn capacity_by_weight_evicts() {
         cache.weighted_size()
     );
     assert!(cache.entry_count() <= 10);
+}
+
+#[test]
+fn capacity_by_bytes_and_entries_both_hold() {
+    let by_bytes = |entries: u64| {
+        ResponseCache::<u32, String>::builder()
+            .max_entries(entries)
+            .max_bytes(10_000, |_, v: &String| v.len())
+            .build()
+            .unwrap()
+    };
+    // Big answers: the byte bound binds long before the entry bound.
+    let big = by_bytes(1_000);
+    for i in 0..100 {
+        big.insert(i, "x".repeat(1_000));
+    }
+    big.run_pending_tasks();
+    assert!(
+        big.weighted_size() <= 10_000,
+        "weighs {}",
+        big.weighted_size()
+    );
+    assert!(
+        (1..=10).contains(&big.entry_count()),
+        "holds {}",
+        big.entry_count()
+    );
+
+    // Tiny answers: each counts as its share (10 000 / 20 = 500 bytes), so
+    // the entry bound still holds.
+    let small = by_bytes(20);
+    for i in 0..100 {
+        small.insert(i, "x".to_owned());
+    }
+    small.run_pending_tasks();
+    assert!(small.entry_count() <= 20, "holds {}", small.entry_count());
+    assert!(small.entry_count() > 0);
+
+    assert!(matches!(
+        ResponseCache::<u32, String>::builder()
+            .max_bytes(0, |_, v: &String| v.len())
+            .build(),
+        Err(Error::InvalidConfig(_))
+    ));
 }
 
 #[test]

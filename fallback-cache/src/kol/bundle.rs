@@ -1,30 +1,39 @@
 //! Everything a KOL client needs for degraded answers, in one value.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::{BudgetResponse, ConservativeBudget, EmptyMatch, MatchResponse, ScoreBook};
 use crate::budget::{ConservativePlanner, Ratio};
 use crate::{
     CacheFallback, CacheKey, CanonicalKey, Declined, Error, FallbackChain, FallbackCounters,
-    FallbackReason, FallbackStats, ResponseCache, Served,
+    FallbackReason, FallbackStats, Refresh, ResponseCache, Served,
 };
 
 /// Most KOLs whose last score is remembered.
 const MAX_SCORED_KOLS: u64 = 100_000;
 
+/// The longest a confirmed answer's scores go without renewal.
+const MAX_SCORE_RENEWAL: Duration = Duration::from_secs(1);
+
 /// The match cache, the score book and the two default chains, counting
 /// into one set of [`FallbackCounters`]. Clones share everything.
 ///
-/// * matching: [`CacheFallback`] (marked [`crate::kind::CACHE`]), then
+/// * matching: [`CacheFallback`] ([`crate::kind::CACHE`]), then
 ///   [`EmptyMatch`] ([`crate::kind::EMPTY`]);
 /// * budgets: [`ConservativeBudget`] weighted by the score book
 ///   ([`crate::kind::CONSERVATIVE`]).
+///
+/// Every answer either chain serves is marked with its provenance
+/// ([`MatchResponse::mark`], [`BudgetResponse::mark`]), replaced chains
+/// included.
 pub struct KolFallbacks<M: MatchResponse, B: BudgetResponse> {
     matches: ResponseCache<CanonicalKey, M>,
     scores: ScoreBook,
     match_chain: FallbackChain<M::Request, M>,
     budget_chain: FallbackChain<B::Request, B>,
     counters: FallbackCounters,
+    score_renewal: Duration,
 }
 
 impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
@@ -43,7 +52,7 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         let counters = FallbackCounters::new();
         let match_chain = FallbackChain::new("match-kols")
             .with_counters(counters.clone())
-            .then(CacheFallback::new(matches.clone()).marking(M::mark))
+            .then(CacheFallback::new(matches.clone()))
             .then(EmptyMatch::<M>::new());
         let budget_chain = FallbackChain::new("optimize-budget")
             .with_counters(counters.clone())
@@ -51,12 +60,14 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
                 ConservativeBudget::<B>::new(ConservativePlanner::new(ratio))
                     .with_scores(scores.clone()),
             );
+        let score_renewal = (matches.staleness().fresh_for / 60).min(MAX_SCORE_RENEWAL);
         Ok(Self {
             matches,
             scores,
             match_chain,
             budget_chain,
             counters,
+            score_renewal,
         })
     }
 
@@ -79,20 +90,43 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
     /// Remembers a live match response as last-good, and its KOLs' scores,
     /// all at age zero. Called after every live success, so the unchanged
     /// case is cheap: a response giving the same answer as the cached one
-    /// ([`MatchResponse::same_answer`]) and scores equal to the known ones
-    /// only renew their times in place ([`ResponseCache::refresh_by`]);
-    /// only a new or changed answer is copied.
+    /// ([`MatchResponse::same_answer`]) only renews its time in place
+    /// ([`ResponseCache::refresh_keyed`]), and its scores, already known,
+    /// are renewed at most once per [`score_renewal`](Self::score_renewal)
+    /// (so a score's age may lag its answer's by that much); only a new or
+    /// changed answer is copied. Nothing is allocated in the unchanged case.
     pub fn record_match(&self, request: &M::Request, response: &M) {
-        self.matches
-            .refresh_by(&request.cache_key(), response, |cached, live| {
-                live.same_answer(cached)
-            });
+        let mut refresh = Refresh::Stored;
+        request.with_cache_key(&mut |key| {
+            refresh = self.matches.refresh_keyed(
+                key,
+                |k: &str| CanonicalKey::from(k),
+                response,
+                |cached, live| live.same_answer(cached),
+                self.score_renewal,
+            );
+        });
+        // The scores of an answer confirmed less than a renewal period
+        // ago were renewed then: renewing them on every live success would
+        // cost a lookup per KOL for no gain.
+        if refresh == (Refresh::Confirmed { due: false }) {
+            return;
+        }
         for (kol_id, score) in response.kol_scores() {
             self.scores.record(kol_id, score);
         }
     }
 
-    /// Runs the match chain: cached last-good, else empty.
+    /// How often the scores of an answer confirmed again and again are
+    /// renewed: a sixtieth of the cache's fresh window, at most one second.
+    pub fn score_renewal(&self) -> Duration {
+        self.score_renewal
+    }
+
+    /// Runs the match chain: cached last-good, else empty. Whatever
+    /// fallback answered, the answer is marked with its provenance
+    /// ([`MatchResponse::mark`]) before it is returned, so a replaced chain
+    /// cannot hand out an unmarked cached answer.
     ///
     /// # Errors
     /// [`Declined`] only if a replaced chain declines.
@@ -101,10 +135,14 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         request: &M::Request,
         reason: &FallbackReason,
     ) -> Result<Served<M>, Declined> {
-        self.match_chain.execute(request, reason).await
+        let mut served = self.match_chain.execute(request, reason).await?;
+        served.response.mark(&served.provenance);
+        Ok(served)
     }
 
-    /// Runs the budget chain: the conservative plan.
+    /// Runs the budget chain: the conservative plan, marked like
+    /// [`match_fallback`](Self::match_fallback)'s answers
+    /// ([`BudgetResponse::mark`]).
     ///
     /// # Errors
     /// [`Declined::NotApplicable`] for a budget the planner rejects.
@@ -113,7 +151,9 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         request: &B::Request,
         reason: &FallbackReason,
     ) -> Result<Served<B>, Declined> {
-        self.budget_chain.execute(request, reason).await
+        let mut served = self.budget_chain.execute(request, reason).await?;
+        served.response.mark(&served.provenance);
+        Ok(served)
     }
 
     /// Fallback use across both chains.
@@ -186,6 +226,7 @@ impl<M: MatchResponse, B: BudgetResponse> Clone for KolFallbacks<M, B> {
             match_chain: self.match_chain.clone(),
             budget_chain: self.budget_chain.clone(),
             counters: self.counters.clone(),
+            score_renewal: self.score_renewal,
         }
     }
 }

@@ -2,12 +2,12 @@
 //! three small traits the client implements.
 //!
 //! * [`MatchResponse`] (on `MatchKolsResponse`): build an empty response,
-//!   stamp provenance into `meta.algorithm_used`, list each match's score
+//!   stamp provenance into the response (`meta`), list each match's score
 //!   (borrowed); tell an unchanged answer (`PartialEq`, or
 //!   [`MatchResponse::same_answer`] to ignore per-call fields).
 //! * [`BudgetRequest`] (on `OptimizeBudgetRequest`) and [`BudgetResponse`]
 //!   (on `OptimizeBudgetResponse`): read the budget and KOL ids, build a
-//!   response from a [`BudgetPlan`].
+//!   response from a [`BudgetPlan`], stamp provenance into it.
 //!
 //! [`KolFallbacks`] bundles the match cache, the score book and both
 //! chains; `docs/fallbacks.md` shows a client wiring it.
@@ -34,7 +34,13 @@ pub trait MatchResponse: Clone + PartialEq + Send + Sync + 'static {
     fn empty_for(request: &Self::Request) -> Self;
 
     /// Records a degraded answer's provenance in the response itself:
-    /// typically `meta.algorithm_used = provenance.label()`.
+    /// typically `meta.algorithm_used = provenance.label()`, the
+    /// provenance itself, and the confidence scaled by
+    /// [`Provenance::confidence_factor`].
+    ///
+    /// [`KolFallbacks`] calls it on every answer its match chain serves,
+    /// after any fallback's own marking, so it must be idempotent: marking
+    /// again with the same provenance must change nothing.
     fn mark(&mut self, provenance: &Provenance);
 
     /// Each match's KOL id and score, remembered as last known scores for
@@ -80,4 +86,9 @@ pub trait BudgetResponse: Send + Sync + 'static {
     /// `remaining_budget` and [`BudgetPlan::EFFICIENCY_SCORE`], meta from
     /// [`BudgetPlan::ALGORITHM`] and [`BudgetPlan::CONFIDENCE`].
     fn from_plan(request: &Self::Request, plan: &BudgetPlan) -> Self;
+
+    /// Records a degraded answer's provenance in the response itself, as
+    /// [`MatchResponse::mark`] (and idempotent like it): [`KolFallbacks`]
+    /// calls it on every answer its budget chain serves.
+    fn mark(&mut self, provenance: &Provenance);
 }

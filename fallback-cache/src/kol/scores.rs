@@ -35,19 +35,23 @@ impl ScoreBook {
             .map(Self::new)
     }
 
-    /// Remembers `score` for `kol_id` at age zero (non-finite scores are
-    /// ignored). A KOL whose known score is unchanged only has its time
-    /// renewed in place, without allocating ([`ResponseCache::refresh`]);
-    /// a new KOL or a changed score is stored anew.
+    /// Remembers `score` for `kol_id` at age zero. Scores are clamped to
+    /// the contract's range `[0, 1]` (a backend answering 7.5 or -2 cannot
+    /// take a whole conservative budget or a negative share), and
+    /// non-finite ones are ignored. A KOL whose known score is unchanged
+    /// only has its time renewed in place, without allocating
+    /// ([`ResponseCache::refresh`]); a new KOL or a changed score is stored
+    /// anew.
     pub fn record(&self, kol_id: &str, score: f64) {
-        if score.is_finite() {
+        if let Some(score) = in_range(score) {
             self.scores.refresh(kol_id, &score);
         }
     }
 
-    /// Remembers a score that is already `age` old.
+    /// Remembers a score that is already `age` old, clamped as
+    /// [`record`](Self::record) does.
     pub fn record_with_age(&self, kol_id: &str, score: f64, age: Duration) {
-        if score.is_finite() {
+        if let Some(score) = in_range(score) {
             self.scores.insert_with_age(kol_id.to_owned(), score, age);
         }
     }
@@ -61,4 +65,9 @@ impl ScoreBook {
     pub fn cache(&self) -> &ResponseCache<String, f64> {
         &self.scores
     }
+}
+
+/// A score as the contract bounds it: `[0, 1]`, or nothing if not a number.
+fn in_range(score: f64) -> Option<f64> {
+    score.is_finite().then(|| score.clamp(0.0, 1.0))
 }

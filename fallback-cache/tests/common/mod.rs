@@ -38,6 +38,16 @@ impl MatchRequest {
 
 impl CacheKey for MatchRequest {
     fn cache_key(&self) -> CanonicalKey {
+        self.key_builder().finish()
+    }
+
+    fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
+        self.key_builder().finish_with(with);
+    }
+}
+
+impl MatchRequest {
+    fn key_builder(&self) -> KeyBuilder {
         KeyBuilder::new("match-kols")
             .text("campaign_id", &self.campaign_id)
             .set("categories", &self.categories)
@@ -47,7 +57,6 @@ impl CacheKey for MatchRequest {
             .float("min_engagement_rate", self.min_engagement_rate)
             .float("budget", self.budget)
             .uint("limit", u64::from(self.limit))
-            .finish()
     }
 }
 
@@ -183,5 +192,9 @@ impl BudgetResponse for BudgetResponseModel {
             algorithm_used: BudgetPlan::ALGORITHM.to_owned(),
             confidence: BudgetPlan::CONFIDENCE,
         }
+    }
+
+    fn mark(&mut self, provenance: &Provenance) {
+        provenance.label().clone_into(&mut self.algorithm_used);
     }
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use circuit_core::{CircuitBreaker, Clock, EventListener, TripPolicy};
 
 use super::{Client, Inner};
+use crate::admission::Endpoints;
 use crate::fallback::Fallbacks;
+use crate::health::{HealthWatch, OnOpen};
 use crate::lifecycle::Lifecycle;
 use crate::operation::Operation;
 use crate::stats::Counters;
@@ -80,37 +82,66 @@ impl ClientBuilder {
             .transpose()?;
         let http = match self.http {
             Some(http) => http,
+            // A redirect would turn a POST into a body-less GET (301, 302,
+            // 303) and hide where the answer came from: a 3xx is returned
+            // as a failure instead.
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(ClientError::Build)?,
         };
-        let mut breaker =
-            CircuitBreaker::builder(config.breaker_name.clone()).config(config.circuit.clone());
-        if let Some(clock) = &self.clock {
-            breaker = breaker.clock(SharedClock(Arc::clone(clock)));
+        let new_breaker = |name: String, rules: &circuit_core::Config| {
+            let mut breaker = CircuitBreaker::builder(name).config(rules.clone());
+            if let Some(clock) = &self.clock {
+                breaker = breaker.clock(SharedClock(Arc::clone(clock)));
+            }
+            for listener in &self.listeners {
+                breaker = breaker.listener(Arc::clone(listener));
+            }
+            breaker
+        };
+        let mut host = new_breaker(config.breaker_name.clone(), &config.circuit);
+        // Only the host's opening says the backend may be down.
+        let watch = config.health_check_interval.map(HealthWatch::new);
+        if let Some(watch) = &watch {
+            host = host.listener(OnOpen(Arc::clone(watch)));
         }
-        for listener in self.listeners {
-            breaker = breaker.listener(listener);
-        }
+        // A learning policy serves one breaker: the host's.
         if let Some(policy) = self.policy {
-            breaker = breaker.trip_policy(policy);
+            host = host.trip_policy(policy);
         }
-        let breaker = Arc::new(breaker.build()?);
+        let breaker = Arc::new(host.build()?);
+        let endpoints = match &config.endpoint_circuit {
+            None => None,
+            Some(rules) => {
+                let [a, b, c] = Operation::ALL.map(|op| {
+                    new_breaker(format!("{}:{}", config.breaker_name, op.name()), rules).build()
+                });
+                Some(Endpoints::new(
+                    &breaker,
+                    [Arc::new(a?), Arc::new(b?), Arc::new(c?)],
+                ))
+            }
+        };
         let fallbacks = Fallbacks(crate::fallback::build(&config.fallback, self.clock)?);
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                urls,
-                auth,
-                breaker,
-                counters: Counters::default(),
-                lifecycle: Lifecycle::default(),
-                fallbacks,
-                flushed: tokio::sync::OnceCell::new(),
-                config,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            http,
+            base_url,
+            urls,
+            auth,
+            breaker,
+            endpoints,
+            counters: Counters::default(),
+            lifecycle: Lifecycle::default(),
+            fallbacks,
+            closed: tokio::sync::OnceCell::new(),
+            health_watch: watch,
+            config,
+        });
+        if let Some(watch) = &inner.health_watch {
+            watch.attach(&inner);
+        }
+        Ok(Client { inner })
     }
 }
 

@@ -9,7 +9,9 @@ use circuit_core::{CircuitBreaker, Metrics, State};
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use crate::admission::Endpoints;
 use crate::fallback::{ClientFallbacks, Fallbacks};
+use crate::health::HealthWatch;
 use crate::lifecycle::Lifecycle;
 use crate::operation::{HealthProbe, Operation};
 use crate::stats::Counters;
@@ -38,10 +40,23 @@ pub(crate) struct Inner {
     pub(crate) urls: [Url; 3],
     pub(crate) auth: Option<HeaderValue>,
     pub(crate) breaker: Arc<CircuitBreaker>,
+    /// With `endpoint_circuit`: each operation's breaker, under `breaker`.
+    pub(crate) endpoints: Option<Endpoints>,
     pub(crate) counters: Counters,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) fallbacks: Fallbacks,
-    pub(crate) flushed: tokio::sync::OnceCell<Result<(), Arc<str>>>,
+    pub(crate) closed: tokio::sync::OnceCell<Closed>,
+    /// The active health check, with `health_check_interval`.
+    pub(crate) health_watch: Option<Arc<HealthWatch>>,
+}
+
+/// How the one run of `close()` went.
+#[derive(Debug, Clone)]
+pub(crate) struct Closed {
+    /// Calls still in flight when `close_timeout` passed.
+    left_in_flight: Option<usize>,
+    /// The first hook's error.
+    flush_error: Option<Arc<str>>,
 }
 
 impl Client {
@@ -127,15 +142,39 @@ impl Client {
         self.inner.breaker.state()
     }
 
-    /// The breaker's metrics.
+    /// The breaker's metrics (the host breaker's, with
+    /// [`endpoint_circuit`](ClientConfig::endpoint_circuit)).
     pub fn circuit_breaker_metrics(&self) -> Metrics {
         self.inner.breaker.metrics()
     }
 
-    /// The client's counters, with the breaker's metrics inside.
+    /// With [`endpoint_circuit`](ClientConfig::endpoint_circuit), the
+    /// metrics of `operation`'s own breaker; `None` without.
+    pub fn endpoint_breaker_metrics(&self, operation: Operation) -> Option<Metrics> {
+        self.endpoint_breaker(operation).map(|b| b.metrics())
+    }
+
+    /// With [`endpoint_circuit`](ClientConfig::endpoint_circuit),
+    /// `operation`'s own breaker (for manual control or a metrics
+    /// collector); `None` without.
+    pub fn endpoint_breaker(&self, operation: Operation) -> Option<&Arc<CircuitBreaker>> {
+        self.inner
+            .endpoints
+            .as_ref()
+            .map(|e| &e.breakers[operation as usize])
+    }
+
+    /// The client's counters, with every breaker's metrics inside.
     pub fn client_stats(&self) -> ClientStats {
+        let endpoints = self
+            .inner
+            .endpoints
+            .as_ref()
+            .map(|e| e.breakers.iter().map(|b| b.metrics()).collect())
+            .unwrap_or_default();
         self.inner.counters.snapshot(
             self.inner.breaker.metrics(),
+            endpoints,
             self.inner.config.base_url.clone(),
             self.inner.fallbacks.counts(),
         )
@@ -154,9 +193,13 @@ impl Client {
         &self.inner.breaker
     }
 
-    /// Back to CLOSED with a fresh window and no backoff.
+    /// Back to CLOSED with a fresh window and no backoff: the breaker,
+    /// and every endpoint breaker.
     pub fn reset_circuit_breaker(&self) {
         self.inner.breaker.reset();
+        if let Some(endpoints) = &self.inner.endpoints {
+            endpoints.breakers.iter().for_each(|b| b.reset());
+        }
     }
 
     /// The configuration the client runs with.
@@ -165,24 +208,57 @@ impl Client {
     }
 
     /// Stops the client: new calls (on this handle and every clone) get
-    /// [`ClientError::Closed`], calls in flight finish normally, and once
-    /// the last has, the fallback cache is saved (with the `persist`
-    /// feature and a [`cache_file`](crate::FallbackConfig)) and the
-    /// [`on_close`](ClientConfig::on_close) hooks run, once. Calling it again waits for the same and returns the same
-    /// result.
+    /// [`ClientError::Closed`], the active health check stops, calls in
+    /// flight finish normally, and once
+    /// the last has (or [`close_timeout`](ClientConfig::close_timeout) has
+    /// passed), the fallback cache is saved (with the `persist` feature and
+    /// a [`cache_file`](crate::FallbackConfig)) and the
+    /// [`on_close`](ClientConfig::on_close) hooks run, once. Calling it
+    /// again waits for the same and returns the same result.
+    ///
+    /// Dropping the last handle without calling it loses that work: the
+    /// cache is not saved and the hooks do not run (a `warn` says so).
     ///
     /// # Errors
-    /// [`ClientError::Flush`] with the first hook error (every hook still
-    /// runs).
+    /// [`ClientError::CloseTimedOut`] when calls were still in flight at
+    /// the deadline (the cache was saved and the hooks ran all the same),
+    /// else [`ClientError::Flush`] with the first hook error (every hook
+    /// still runs).
     pub async fn close(&self) -> Result<(), ClientError> {
-        self.inner.lifecycle.close().await;
-        let flushed = self
-            .inner
-            .flushed
-            .get_or_init(|| async { self.flush_hooks() })
+        let inner = &*self.inner;
+        let closed = inner
+            .closed
+            .get_or_init(|| async {
+                // Closed first, so that a woken poller sees it and ends.
+                inner.lifecycle.refuse_new();
+                if let Some(watch) = &inner.health_watch {
+                    watch.stop();
+                }
+                let waited = inner.lifecycle.close(inner.config.close_timeout).await;
+                if let Err(in_flight) = waited {
+                    tracing::warn!(
+                        in_flight,
+                        timeout_ms = u64::try_from(inner.config.close_timeout.as_millis())
+                            .unwrap_or(u64::MAX),
+                        "Client close timed out with calls in flight"
+                    );
+                }
+                Closed {
+                    left_in_flight: waited.err(),
+                    flush_error: self.flush_hooks().err(),
+                }
+            })
             .await;
-        flushed.clone().map_err(|message| ClientError::Flush {
-            message: message.to_string(),
+        if let Some(in_flight) = closed.left_in_flight {
+            return Err(ClientError::CloseTimedOut {
+                timeout: inner.config.close_timeout,
+                in_flight,
+            });
+        }
+        closed.flush_error.as_ref().map_or(Ok(()), |message| {
+            Err(ClientError::Flush {
+                message: message.to_string(),
+            })
         })
     }
 
@@ -203,9 +279,28 @@ impl Client {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
 
-    pub(crate) fn url(&self, operation: Operation) -> &Url {
-        &self.inner.urls[operation as usize]
+/// The last handle is gone. Without `close()`, what it would have done is
+/// lost; say so once, so that a missing `close()` is found.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(watch) = &self.health_watch {
+            watch.stop();
+        }
+        if self.lifecycle.is_closed() {
+            return;
+        }
+        #[cfg(feature = "persist")]
+        let unsaved_cache = self.config.fallback.cache_file.is_some();
+        #[cfg(not(feature = "persist"))]
+        let unsaved_cache = false;
+        tracing::warn!(
+            breaker = %self.config.breaker_name,
+            on_close_hooks_not_run = self.config.on_close.len(),
+            unsaved_cache,
+            "Client dropped without close(): the fallback cache was not saved and the on_close hooks did not run"
+        );
     }
 }
 
@@ -220,5 +315,7 @@ impl fmt::Debug for Client {
     }
 }
 
+#[cfg(test)]
+mod fake_backend;
 #[cfg(test)]
 mod tests;

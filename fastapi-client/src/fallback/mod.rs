@@ -3,9 +3,12 @@
 //!
 //! By default, while the breaker is open, `match_kols` answers with the
 //! last-good response to the same (canonical) request, marked
-//! `fallback-cache`, or with an empty list marked `fallback-empty`; and
-//! `optimize_budget` with the conservative allocation marked
-//! `fallback-conservative` (confidence 0.5). A failure while the breaker is
+//! `fallback-cache` (its confidence scaled down by its age), or with an
+//! empty list marked `fallback-empty`; and `optimize_budget` with the
+//! conservative allocation marked `fallback-conservative` (confidence
+//! 0.5). Every answer says where it came from in `meta.provenance`
+//! ([`Provenance`](fallback_cache::Provenance)): live, cache with its age,
+//! or the fallback's kind; a custom chain's answers are marked too. A failure while the breaker is
 //! closed is returned as an error unless [`FallbackMode::WhenOpenOrFailed`]
 //! is chosen. Live match answers refresh the cache (and the last known
 //! scores the conservative plan weighs KOLs by).
@@ -19,7 +22,7 @@ use std::time::Duration;
 use circuit_core::Clock;
 use fallback_cache::budget::Ratio;
 use fallback_cache::kol::KolFallbacks;
-use fallback_cache::{FallbackReason, FallbackStats, ResponseCache};
+use fallback_cache::{CanonicalKey, FallbackReason, FallbackStats, ResponseCache};
 
 use crate::{
     ClientError, MatchKolsRequest, MatchKolsResponse, OptimizeBudgetRequest, OptimizeBudgetResponse,
@@ -28,6 +31,9 @@ use crate::{
 /// The fallback bundle for this client's models: the last-good match
 /// cache, last known scores, and the two chains.
 pub type ClientFallbacks = KolFallbacks<MatchKolsResponse, OptimizeBudgetResponse>;
+
+/// Default [`FallbackConfig::cache_max_bytes`]: 64 MiB.
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// When fallbacks answer instead of an error.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,24 +63,29 @@ impl FallbackMode {
 /// Fallback settings, part of [`ClientConfig`](crate::ClientConfig).
 ///
 /// Replacing the match chain (here: the cache, then a house list, never
-/// an empty answer) while keeping the built-in budget fallback:
+/// an empty answer) while keeping the built-in budget fallback. Every
+/// answer a chain serves is marked with its provenance by the bundle, so
+/// the cache step needs no marking of its own:
 ///
 /// ```
 /// use fastapi_client::fallback_cache::budget::Ratio;
 /// use fastapi_client::fallback_cache::kol::KolFallbacks;
-/// use fastapi_client::fallback_cache::{CacheFallback, FallbackChain, FallbackReason, Provenance, ResponseCache, Served, from_fn};
-/// use fastapi_client::{Client, ClientConfig, MatchKolsRequest, MatchKolsResponse, MatchMeta};
+/// use fastapi_client::fallback_cache::{CacheFallback, FallbackChain, FallbackReason, ResponseCache, Served, from_fn};
+/// use fastapi_client::{Client, ClientConfig, MatchKolsRequest, MatchKolsResponse, MatchMeta, Provenance};
 ///
 /// let cache = ResponseCache::builder().max_entries(1_000).build().unwrap();
 /// let house_list = from_fn("house-list", |_: &MatchKolsRequest, _: &FallbackReason| {
-///     let meta = MatchMeta { algorithm_used: "house-list".into(), confidence: 0.2, processing_time_ms: 0.0 };
+///     let meta = MatchMeta {
+///         algorithm_used: "house-list".into(),
+///         confidence: 0.2,
+///         processing_time_ms: 0.0,
+///         provenance: Provenance::fallback("house-list"),
+///     };
 ///     let answer = MatchKolsResponse { matches: Vec::new(), total_candidates: 0, meta };
 ///     Ok(Served::new(answer, Provenance::fallback("house-list")))
 /// });
 /// let chain = FallbackChain::new("match-kols")
-///     .then(CacheFallback::new(cache.clone()).marking(|r: &mut MatchKolsResponse, p: &Provenance| {
-///         r.meta.algorithm_used = p.label().to_owned();
-///     }))
+///     .then(CacheFallback::new(cache.clone()))
 ///     .then(house_list);
 /// let bundle = KolFallbacks::new(cache, Ratio::new(0.5).unwrap()).unwrap().with_match_chain(chain);
 ///
@@ -85,6 +96,7 @@ impl FallbackMode {
 /// client.circuit_breaker().force_open();
 /// let answer = rt.block_on(client.match_kols(&MatchKolsRequest::new("c", ["tech"], 10.0))).unwrap();
 /// assert_eq!(answer.meta.algorithm_used, "house-list");
+/// assert_eq!(answer.meta.provenance, Provenance::fallback("house-list"));
 /// ```
 #[derive(Clone)]
 pub struct FallbackConfig {
@@ -92,6 +104,11 @@ pub struct FallbackConfig {
     pub mode: FallbackMode,
     /// Most last-good match responses kept (default 10 000).
     pub cache_max_entries: u64,
+    /// Most bytes the last-good match responses may take, as estimated
+    /// from their strings and lists (default 64 MiB). Both bounds hold: a
+    /// few huge answers cannot take more than this, many small ones no
+    /// more than `cache_max_entries`.
+    pub cache_max_bytes: u64,
     /// How long a cached answer counts as fresh (default 60 s).
     pub cache_fresh_for: Duration,
     /// How long past freshness a cached answer may still stand in for the
@@ -115,6 +132,7 @@ impl Default for FallbackConfig {
         Self {
             mode: FallbackMode::default(),
             cache_max_entries: 10_000,
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             cache_fresh_for: Duration::from_secs(60),
             cache_stale_if_error: Duration::from_secs(3600),
             conservative_ratio: 0.8,
@@ -130,6 +148,7 @@ impl fmt::Debug for FallbackConfig {
         let mut s = f.debug_struct("FallbackConfig");
         s.field("mode", &self.mode)
             .field("cache_max_entries", &self.cache_max_entries)
+            .field("cache_max_bytes", &self.cache_max_bytes)
             .field("cache_fresh_for", &self.cache_fresh_for)
             .field("cache_stale_if_error", &self.cache_stale_if_error)
             .field("conservative_ratio", &self.conservative_ratio)
@@ -156,6 +175,12 @@ pub(crate) fn build(
         .map_err(|e| invalid("fallback.conservative_ratio", e))?;
     let mut cache = ResponseCache::builder()
         .max_entries(config.cache_max_entries)
+        .max_bytes(
+            config.cache_max_bytes,
+            |key: &CanonicalKey, value: &MatchKolsResponse| {
+                key.as_str().len() + models::approx_bytes(value)
+            },
+        )
         .fresh_for(config.cache_fresh_for)
         .stale_if_error(config.cache_stale_if_error);
     if let Some(clock) = clock {

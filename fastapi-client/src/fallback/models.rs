@@ -7,7 +7,7 @@ use fallback_cache::kol::{BudgetRequest, BudgetResponse, MatchResponse};
 use fallback_cache::{CacheKey, CanonicalKey, KeyBuilder, Provenance, kind};
 
 use crate::{
-    BudgetAllocation, BudgetSummary, MatchKolsRequest, MatchKolsResponse, MatchMeta,
+    BudgetAllocation, BudgetSummary, KolMatch, MatchKolsRequest, MatchKolsResponse, MatchMeta,
     OptimizationMeta, OptimizeBudgetRequest, OptimizeBudgetResponse, Platform,
 };
 
@@ -17,28 +17,38 @@ impl CacheKey for MatchKolsRequest {
     /// them so), platforms are a set whose omission means all four, and
     /// defaults count the same spelled out or omitted.
     fn cache_key(&self) -> CanonicalKey {
-        let categories = self
-            .categories
-            .iter()
-            .map(|c| fold_category(c))
-            .filter(|c| !c.is_empty());
-        KeyBuilder::new("match-kols")
-            .text("campaign_id", &self.campaign_id)
-            .set("categories", categories)
-            .set_or(
-                "platforms",
-                self.platforms
-                    .as_ref()
-                    .map(|p| p.iter().map(|p| p.as_str())),
-                Platform::ALL.map(Platform::as_str),
-            )
-            .uint("min_followers", self.min_followers)
-            .opt_uint("max_followers", self.max_followers)
-            .float("min_engagement_rate", self.min_engagement_rate)
-            .float("budget", self.budget)
-            .uint("limit", u64::from(self.limit))
-            .finish()
+        key_builder(self).finish()
     }
+
+    /// The key built in place, lent to `with`: the cache refresh after
+    /// every live success allocates nothing for it.
+    fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
+        key_builder(self).finish_with(with);
+    }
+}
+
+fn key_builder(request: &MatchKolsRequest) -> KeyBuilder {
+    let categories = request
+        .categories
+        .iter()
+        .map(|c| fold_category(c))
+        .filter(|c| !c.is_empty());
+    KeyBuilder::new("match-kols")
+        .text("campaign_id", &request.campaign_id)
+        .set("categories", categories)
+        .set_or(
+            "platforms",
+            request
+                .platforms
+                .as_ref()
+                .map(|p| p.iter().map(Platform::as_str)),
+            Platform::ALL.each_ref().map(Platform::as_str),
+        )
+        .uint("min_followers", request.min_followers)
+        .opt_uint("max_followers", request.max_followers)
+        .float("min_engagement_rate", request.min_engagement_rate)
+        .float("budget", request.budget)
+        .uint("limit", u64::from(request.limit))
 }
 
 /// A category as the backend compares it: trimmed and lower-cased.
@@ -67,12 +77,18 @@ impl MatchResponse for MatchKolsResponse {
                 algorithm_used: kind::EMPTY.to_owned(),
                 confidence: 0.0,
                 processing_time_ms: 0.0,
+                provenance: Provenance::fallback(kind::EMPTY),
             },
         }
     }
 
     fn mark(&mut self, provenance: &Provenance) {
-        provenance.label().clone_into(&mut self.meta.algorithm_used);
+        mark(
+            &mut self.meta.provenance,
+            &mut self.meta.algorithm_used,
+            &mut self.meta.confidence,
+            provenance,
+        );
     }
 
     fn kol_scores(&self) -> impl Iterator<Item = (&str, f64)> {
@@ -92,6 +108,7 @@ impl MatchResponse for MatchKolsResponse {
                     algorithm_used,
                     confidence,
                     processing_time_ms: _,
+                    provenance: _,
                 },
         } = self;
         *matches == cached.matches
@@ -138,9 +155,63 @@ impl BudgetResponse for OptimizeBudgetResponse {
             meta: OptimizationMeta {
                 algorithm_used: BudgetPlan::ALGORITHM.to_owned(),
                 confidence: BudgetPlan::CONFIDENCE,
+                provenance: Provenance::fallback(kind::CONSERVATIVE),
             },
         }
     }
+
+    fn mark(&mut self, provenance: &Provenance) {
+        mark(
+            &mut self.meta.provenance,
+            &mut self.meta.algorithm_used,
+            &mut self.meta.confidence,
+            provenance,
+        );
+    }
+}
+
+/// Stamps a degraded answer's `meta`: its provenance, the label in
+/// `algorithm_used`, and its confidence scaled by its age. Marking again
+/// with the provenance it already has changes nothing, and a fallback
+/// that claims `Live` is taken at its word.
+fn mark(
+    stamped: &mut Provenance,
+    algorithm_used: &mut String,
+    confidence: &mut f64,
+    provenance: &Provenance,
+) {
+    if *stamped == *provenance || !provenance.is_degraded() {
+        return;
+    }
+    provenance.label().clone_into(algorithm_used);
+    *confidence *= provenance.confidence_factor();
+    stamped.clone_from(provenance);
+}
+
+/// About how many bytes a match response holds, its heap included: what
+/// [`FallbackConfig::cache_max_bytes`](crate::FallbackConfig::cache_max_bytes)
+/// counts.
+pub(crate) fn approx_bytes(response: &MatchKolsResponse) -> usize {
+    let strings = |list: &Vec<String>| {
+        list.capacity() * size_of::<String>() + list.iter().map(String::capacity).sum::<usize>()
+    };
+    let matches: usize = response
+        .matches
+        .iter()
+        .map(|m| {
+            m.kol_id.capacity()
+                + m.name.capacity()
+                + strings(&m.categories)
+                + match &m.platform {
+                    Platform::Other(name) => name.capacity(),
+                    _ => 0,
+                }
+        })
+        .sum();
+    size_of::<MatchKolsResponse>()
+        + response.matches.capacity() * size_of::<KolMatch>()
+        + matches
+        + response.meta.algorithm_used.capacity()
 }
 
 #[cfg(test)]
@@ -153,7 +224,7 @@ mod tests {
     use fallback_cache::{CacheKey, ResponseCache};
 
     use super::*;
-    use crate::{ClientFallbacks, KolMatch};
+    use crate::ClientFallbacks;
 
     fn response(processing_time_ms: f64) -> MatchKolsResponse {
         MatchKolsResponse {
@@ -172,6 +243,7 @@ mod tests {
                 algorithm_used: "hybrid".into(),
                 confidence: 0.9,
                 processing_time_ms,
+                provenance: Provenance::Live,
             },
         }
     }
@@ -209,6 +281,44 @@ mod tests {
         let hit = fallbacks.match_cache().fresh(&request.cache_key()).unwrap();
         assert_eq!(hit.age, Duration::ZERO);
         assert_eq!(hit.value.meta.processing_time_ms, 1.5, "kept, not copied");
+    }
+
+    #[test]
+    fn a_cached_answer_says_it_is_cached_how_old_and_trusts_itself_less() {
+        let cached = Provenance::Cache {
+            age: Duration::from_secs(30 * 60),
+            freshness: fallback_cache::Freshness::Stale,
+            max_age: Duration::from_secs(60 * 60),
+        };
+        let mut answer = response(1.5);
+        answer.mark(&cached);
+        assert_eq!(answer.meta.provenance, cached);
+        assert_eq!(answer.meta.algorithm_used, "fallback-cache");
+        assert_eq!(answer.meta.confidence, 0.45, "0.9, halved by its age");
+        answer.mark(&cached);
+        assert_eq!(
+            answer.meta.confidence, 0.45,
+            "marking twice changes nothing"
+        );
+        assert_eq!(answer.matches, response(1.5).matches);
+
+        let mut live = response(1.5);
+        live.mark(&Provenance::Live);
+        assert_eq!(live, response(1.5), "a live answer is left alone");
+    }
+
+    #[test]
+    fn the_size_estimate_grows_with_the_answer() {
+        let one = response(1.0);
+        let mut many = response(1.0);
+        for i in 0..50 {
+            let mut m = one.matches[0].clone();
+            m.kol_id = format!("kol-{i:04}");
+            m.name = "n".repeat(100);
+            many.matches.push(m);
+        }
+        assert!(approx_bytes(&one) > size_of::<MatchKolsResponse>());
+        assert!(approx_bytes(&many) > approx_bytes(&one) + 50 * 100);
     }
 
     #[test]

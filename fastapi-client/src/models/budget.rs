@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use fallback_cache::Provenance;
+
 use super::Objective;
 use crate::validate::{Check, ValidationError};
 
@@ -10,14 +12,16 @@ use crate::validate::{Check, ValidationError};
 pub struct OptimizeBudgetRequest {
     /// The campaign (1 to 64 characters).
     pub campaign_id: String,
-    /// The budget to spread; greater than zero.
+    /// The budget to spread; greater than zero, at most
+    /// [`MAX_AMOUNT`](crate::MAX_AMOUNT).
     pub total_budget: f64,
     /// The KOLs to fund: 1 to 100 distinct ids.
     pub kol_ids: Vec<String>,
     /// What to maximise (default [`Objective::Engagement`]).
     #[serde(default)]
     pub objective: Objective,
-    /// A cap per KOL, greater than zero; `None` for no cap.
+    /// A cap per KOL, greater than zero, at most
+    /// [`MAX_AMOUNT`](crate::MAX_AMOUNT); `None` for no cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_kol: Option<f64>,
 }
@@ -44,11 +48,11 @@ impl OptimizeBudgetRequest {
     /// The first rule broken, naming the field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         Check::campaign_id(&self.campaign_id)?;
-        Check::positive("total_budget", self.total_budget)?;
+        Check::amount("total_budget", self.total_budget)?;
         Check::items("kol_ids", &self.kol_ids, 1, 100)?;
         Check::unique("kol_ids", &self.kol_ids)?;
         if let Some(cap) = self.max_per_kol {
-            Check::positive("max_per_kol", cap)?;
+            Check::amount("max_per_kol", cap)?;
         }
         Ok(())
     }
@@ -85,6 +89,12 @@ pub struct OptimizationMeta {
     pub algorithm_used: String,
     /// How sure the producer is of the result, in `[0, 1]`.
     pub confidence: f64,
+    /// Where the answer came from: [`Provenance::Live`] for an answer
+    /// decoded from the backend, [`Provenance::Fallback`] for the
+    /// conservative plan (or whatever a custom chain served). Not on the
+    /// wire.
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
 /// How to spread the budget.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use fallback_cache::Provenance;
+
 use super::Platform;
 use crate::validate::{Check, ValidationError};
 
@@ -30,7 +32,8 @@ pub struct MatchKolsRequest {
     /// Lowest engagement rate accepted, in `[0, 1]` (default 0).
     #[serde(default)]
     pub min_engagement_rate: f64,
-    /// The campaign budget; greater than zero.
+    /// The campaign budget; greater than zero, at most
+    /// [`MAX_AMOUNT`](crate::MAX_AMOUNT).
     pub budget: f64,
     /// How many matches to return, 1 to 100 (default 10).
     #[serde(default = "default_limit")]
@@ -71,8 +74,11 @@ impl MatchKolsRequest {
     pub fn validate(&self) -> Result<(), ValidationError> {
         Check::campaign_id(&self.campaign_id)?;
         Check::items("categories", &self.categories, 1, 10)?;
+        if let Some(platforms) = &self.platforms {
+            Check::platforms("platforms", platforms)?;
+        }
         Check::unit_interval("min_engagement_rate", self.min_engagement_rate)?;
-        Check::positive("budget", self.budget)?;
+        Check::amount("budget", self.budget)?;
         Check::range("limit", self.limit, 1, 100)?;
         Ok(())
     }
@@ -105,10 +111,17 @@ pub struct MatchMeta {
     /// The backend's algorithm, or the client's fallback (`fallback-cache`,
     /// `fallback-empty`).
     pub algorithm_used: String,
-    /// How sure the producer is of the result, in `[0, 1]`.
+    /// How sure the producer is of the result, in `[0, 1]`. A cached
+    /// answer's confidence is scaled down by its age (see [`Provenance`]).
     pub confidence: f64,
     /// Time the backend spent, in milliseconds.
     pub processing_time_ms: f64,
+    /// Where the answer came from: [`Provenance::Live`] for an answer
+    /// decoded from the backend, [`Provenance::Cache`] (with its age) or
+    /// [`Provenance::Fallback`] for one the client's fallbacks gave. Not
+    /// on the wire.
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
 /// The KOLs that fit, best first.

@@ -19,4 +19,6 @@ pub use health::HealthResponse;
 pub use matching::{DEFAULT_MATCH_LIMIT, KolMatch, MatchKolsRequest, MatchKolsResponse, MatchMeta};
 
 #[cfg(test)]
+pub(crate) mod strategies;
+#[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use fallback_cache::Provenance;
 
 fn sample_match() -> MatchKolsResponse {
     MatchKolsResponse {
@@ -20,6 +21,7 @@ fn sample_match() -> MatchKolsResponse {
             algorithm_used: "weighted-match-v1".into(),
             confidence: 0.71,
             processing_time_ms: 0.412,
+            provenance: Provenance::Live,
         },
     }
 }
@@ -40,6 +42,7 @@ fn sample_budget() -> OptimizeBudgetResponse {
         meta: OptimizationMeta {
             algorithm_used: "greedy-v1".into(),
             confidence: 0.9,
+            provenance: Provenance::Live,
         },
     }
 }
@@ -76,7 +79,7 @@ fn every_model_round_trips() {
     for platform in Platform::ALL {
         round_trip(&platform);
         assert_eq!(
-            serde_json::to_value(platform).unwrap(),
+            serde_json::to_value(&platform).unwrap(),
             json!(platform.as_str())
         );
     }
@@ -125,7 +128,26 @@ fn responses_ignore_unknown_fields_but_need_every_known_one() {
     );
     wire["meta"].as_object_mut().unwrap().remove("confidence");
     assert!(serde_json::from_value::<MatchKolsResponse>(wire).is_err());
-    assert!(serde_json::from_value::<Platform>(json!("myspace")).is_err());
+}
+
+#[test]
+fn a_platform_added_by_the_backend_decodes_instead_of_failing_the_answer() {
+    let mut wire = serde_json::to_value(sample_match()).unwrap();
+    wire["matches"][0]["platform"] = json!("bluesky");
+    let answer: MatchKolsResponse = serde_json::from_value(wire.clone()).unwrap();
+    assert_eq!(
+        answer.matches[0].platform,
+        Platform::Other("bluesky".into())
+    );
+    assert!(!answer.matches[0].platform.is_known());
+    assert_eq!(serde_json::to_value(&answer).unwrap(), wire, "kept as sent");
+    assert_eq!(answer.matches[0].platform.to_string(), "bluesky");
+    // Still a string, though.
+    wire["matches"][0]["platform"] = json!(7);
+    assert!(serde_json::from_value::<MatchKolsResponse>(wire).is_err());
+    for known in Platform::ALL {
+        assert_eq!(Platform::from_wire(known.as_str()), known);
+    }
 }
 
 #[test]
@@ -203,6 +225,20 @@ fn validation_names_the_field_and_rule() {
             },
             "limit",
         ),
+        (
+            MatchKolsRequest {
+                budget: 1e307,
+                ..ok.clone()
+            },
+            "budget",
+        ),
+        (
+            MatchKolsRequest {
+                platforms: Some(vec![Platform::Tiktok, Platform::Other("bluesky".into())]),
+                ..ok.clone()
+            },
+            "platforms[1]",
+        ),
     ];
     for (request, field) in cases {
         let err = request.validate().unwrap_err();
@@ -266,8 +302,22 @@ fn validation_names_the_field_and_rule() {
         ),
         (
             OptimizeBudgetRequest {
+                total_budget: 1e307,
+                ..ok.clone()
+            },
+            "total_budget",
+        ),
+        (
+            OptimizeBudgetRequest {
+                max_per_kol: Some(crate::MAX_AMOUNT * 1.5),
+                ..ok.clone()
+            },
+            "max_per_kol",
+        ),
+        (
+            OptimizeBudgetRequest {
                 campaign_id: String::new(),
-                ..ok
+                ..ok.clone()
             },
             "campaign_id",
         ),
@@ -275,6 +325,14 @@ fn validation_names_the_field_and_rule() {
     for (request, field) in cases {
         assert_eq!(request.validate().unwrap_err().field(), field);
     }
+    // The largest amount is allowed, exactly.
+    OptimizeBudgetRequest {
+        total_budget: crate::MAX_AMOUNT,
+        max_per_kol: Some(crate::MAX_AMOUNT),
+        ..ok
+    }
+    .validate()
+    .unwrap();
 }
 
 fn platform() -> impl Strategy<Value = Platform> {
@@ -282,37 +340,7 @@ fn platform() -> impl Strategy<Value = Platform> {
 }
 
 fn kol_match() -> impl Strategy<Value = KolMatch> {
-    (
-        "[a-z0-9-]{1,12}",
-        ".{0,20}",
-        platform(),
-        any::<u64>(),
-        0.0..1.0f64,
-        prop::collection::vec("[a-z]{1,8}", 0..4),
-        0.0..=1.0f64,
-        0.0..1e9f64,
-    )
-        .prop_map(
-            |(
-                kol_id,
-                name,
-                platform,
-                followers,
-                engagement_rate,
-                categories,
-                score,
-                estimated_cost,
-            )| KolMatch {
-                kol_id,
-                name,
-                platform,
-                followers,
-                engagement_rate,
-                categories,
-                score,
-                estimated_cost,
-            },
-        )
+    super::strategies::kol_match(platform())
 }
 
 proptest! {
@@ -321,7 +349,7 @@ proptest! {
         let response = MatchKolsResponse {
             matches,
             total_candidates: total,
-            meta: MatchMeta { algorithm_used: "x".into(), confidence, processing_time_ms: ms },
+            meta: MatchMeta { algorithm_used: "x".into(), confidence, processing_time_ms: ms, provenance: Provenance::Live },
         };
         let text = serde_json::to_string(&response).unwrap();
         prop_assert_eq!(serde_json::from_str::<MatchKolsResponse>(&text).unwrap(), response);

@@ -14,6 +14,12 @@ from pydantic import BaseModel, Field, field_validator
 CampaignId = Annotated[str, Field(min_length=1, max_length=64)]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 
+# The largest money amount a request may carry: 10 trillion. Up to here every cent is exact
+# in a double and the budget arithmetic cannot overflow (1e307 used to end in a 500 from
+# math.floor(inf), and a client's breaker counted those against a healthy backend).
+MAX_AMOUNT = 1e13
+Amount = Annotated[float, Field(gt=0.0, le=MAX_AMOUNT, allow_inf_nan=False)]
+
 
 class Platform(StrEnum):
     """Social platform a KOL publishes on."""
@@ -50,7 +56,7 @@ class MatchKolsRequest(BaseModel):
     min_followers: Annotated[int, Field(ge=0)] = 0
     max_followers: int | None = None
     min_engagement_rate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
-    budget: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    budget: Amount
     limit: Annotated[int, Field(ge=1, le=100)] = 10
 
 
@@ -87,12 +93,12 @@ class OptimizeBudgetRequest(BaseModel):
     """Budget to spread over a chosen set of KOLs."""
 
     campaign_id: CampaignId
-    total_budget: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    total_budget: Amount
     kol_ids: Annotated[
         list[str], Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True})
     ]
     objective: Objective = Objective.engagement
-    max_per_kol: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
+    max_per_kol: Amount | None = None
 
     @field_validator("kol_ids")
     @classmethod
