@@ -75,6 +75,8 @@ mod bounds;
 mod breaker;
 pub mod buckets;
 mod collector;
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
 #[cfg(any(feature = "statsd", feature = "tracing", feature = "otlp"))]
 mod delta;
 #[cfg(feature = "tokio")]
@@ -92,6 +94,8 @@ mod sync;
 pub mod otlp;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(feature = "http")]
+mod server;
 #[cfg(feature = "statsd")]
 mod statsd;
 #[cfg(feature = "tracing")]
@@ -100,8 +104,8 @@ mod tracing_export;
 pub use bounds::DEFAULT_LATENCY_BOUNDS;
 pub use breaker::{
     BACKOFF, BREAKER_METRICS, BreakerSource, CALL_DURATION, CALLS, CONSECUTIVE_FAILURES,
-    LAST_STATE_CHANGE, RECOVERY_ATTEMPTS, REJECTED_CALLS, RETRY_AFTER, SLOW_CALLS, STATE, TRIPS,
-    WINDOW_CALLS, WINDOW_FAILURE_RATIO, WINDOW_SLOW_CALL_RATIO, WINDOW_SLOW_CALLS,
+    FallbackCount, LAST_STATE_CHANGE, RECOVERY_ATTEMPTS, REJECTED_CALLS, RETRY_AFTER, SLOW_CALLS,
+    STATE, TRIPS, WINDOW_CALLS, WINDOW_FAILURE_RATIO, WINDOW_SLOW_CALL_RATIO, WINDOW_SLOW_CALLS,
 };
 pub use buckets::MAX_RELATIVE_ERROR;
 pub use collector::{Collector, SourceId};
@@ -117,7 +121,11 @@ pub use model::{
 #[cfg(feature = "otlp")]
 pub use otlp::{OtlpExporter, OtlpProtocol};
 #[cfg(feature = "prometheus")]
-pub use prometheus::{MetricsServer, PrometheusExporter};
+pub use prometheus::PrometheusExporter;
+#[cfg(feature = "http")]
+pub use server::{
+    DEFAULT_ADDR, HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MetricsServer, ServerBuilder,
+};
 pub use source::MetricSource;
 #[cfg(feature = "statsd")]
 pub use statsd::{StatsdExporter, StatsdStyle};
