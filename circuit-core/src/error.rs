@@ -5,48 +5,103 @@ use std::time::Duration;
 
 use crate::State;
 
+/// Why a call was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The breaker is OPEN: the open period has not passed.
+    Open,
+    /// An operator holds the breaker open ([`force_open`](crate::CircuitBreaker::force_open)).
+    ForcedOpen,
+    /// HALF_OPEN, and every probe slot is taken.
+    HalfOpenFull,
+    /// CLOSED during a recovery ramp, and this call is above the share
+    /// admitted now ([`Config::recovery_ramp`](crate::Config::recovery_ramp)).
+    Ramping,
+}
+
+impl RejectReason {
+    /// `open`, `forced-open`, `half-open-full` or `ramping`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::ForcedOpen => "forced-open",
+            Self::HalfOpenFull => "half-open-full",
+            Self::Ramping => "ramping",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The breaker rejected a call without running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejected {
-    state: State,
+    reason: RejectReason,
     retry_after: Duration,
 }
 
 impl Rejected {
-    pub(crate) const fn new(state: State, retry_after: Duration) -> Self {
-        Self { state, retry_after }
+    pub(crate) const fn new(reason: RejectReason, retry_after: Duration) -> Self {
+        Self {
+            reason,
+            retry_after,
+        }
     }
 
-    /// How long until the breaker will let a probe through.
+    /// Why the call was rejected.
+    pub const fn reason(&self) -> RejectReason {
+        self.reason
+    }
+
+    /// How long until the breaker will let a call through.
     ///
     /// OPEN: the rest of the open period. HALF_OPEN with every probe slot
     /// taken: the time until the oldest probe's slot is reclaimed at the
     /// latest (a slot may free sooner). FORCED_OPEN: `Duration::MAX`, as
     /// only an operator's `reset()` or `force_closed()` lets calls through.
+    /// Ramping: zero, as the next call may be within the share admitted.
     pub const fn retry_after(&self) -> Duration {
         self.retry_after
     }
 
-    /// The state that rejected the call.
+    /// The state that rejected the call (CLOSED for a ramping rejection).
     pub const fn state(&self) -> State {
-        self.state
+        match self.reason {
+            RejectReason::Open => State::Open,
+            RejectReason::ForcedOpen => State::ForcedOpen,
+            RejectReason::HalfOpenFull => State::HalfOpen,
+            RejectReason::Ramping => State::Closed,
+        }
     }
 }
 
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.retry_after == Duration::MAX {
-            write!(
+        match self.reason {
+            RejectReason::Ramping => f.write_str(
+                "circuit breaker is closed and ramping up after recovery: call rejected",
+            ),
+            RejectReason::HalfOpenFull => write!(
+                f,
+                "circuit breaker is half-open and every probe slot is taken: call rejected, retry after {:?}",
+                self.retry_after
+            ),
+            _ if self.retry_after == Duration::MAX => write!(
                 f,
                 "circuit breaker is {}: call rejected until reset",
-                self.state
-            )
-        } else {
-            write!(
+                self.state()
+            ),
+            _ => write!(
                 f,
                 "circuit breaker is {}: call rejected, retry after {:?}",
-                self.state, self.retry_after
-            )
+                self.state(),
+                self.retry_after
+            ),
         }
     }
 }

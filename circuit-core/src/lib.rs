@@ -96,14 +96,17 @@
 mod backoff;
 mod breaker;
 mod call;
+mod chain;
 mod clock;
 mod config;
 mod counters;
 mod error;
 mod listener;
 mod metrics;
+mod notify;
 mod permit;
 mod policy;
+mod ramp;
 mod state;
 mod sync;
 mod window;
@@ -111,14 +114,15 @@ mod window;
 pub use backoff::{Backoff, ConstantBackoff, ExponentialBackoff, Jittered};
 pub use breaker::{Builder, CircuitBreaker, HISTORY_CAPACITY};
 pub use call::{Classifier, DefaultClassifier};
+pub use chain::{Chain, ChainPermit, ChainRejected};
 #[cfg(any(test, feature = "test-util"))]
 pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
-pub use config::{Config, ConfigError, MAX_HALF_OPEN_REQUESTS};
-pub use error::{CallError, Rejected};
+pub use config::{Config, ConfigError, MAX_HALF_OPEN_REQUESTS, MIN_MONITOR_WINDOW};
+pub use error::{CallError, RejectReason, Rejected};
 pub use listener::{EventListener, StateChange, TransitionReason, TransitionRecord};
 pub use metrics::{Metrics, WindowMetrics};
-pub use permit::{Outcome, Permit};
+pub use permit::{Outcome, OwnedPermit, Permit};
 pub use policy::{DefaultTripPolicy, TripPolicy, TripReason, WindowSnapshot};
 pub use state::{State, UnknownState};
 

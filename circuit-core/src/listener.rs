@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::{Outcome, Rejected, State, TripReason, WindowSnapshot};
+use crate::{Config, Outcome, Rejected, State, TripReason, WindowSnapshot};
 
 /// Why the breaker changed state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,7 +18,7 @@ pub enum TransitionReason {
     /// HALF_OPEN → OPEN: a probe failed.
     ProbeFailed,
     /// HALF_OPEN → OPEN: a probe held its permit past
-    /// `half_open_probe_timeout`; its slot was reclaimed as a failure.
+    /// `half_open_probe_timeout`; its slot was reclaimed as a timeout.
     ProbeTimedOut,
     /// HALF_OPEN → CLOSED: `max_requests` probes succeeded.
     ProbesSucceeded,
@@ -46,8 +46,16 @@ impl fmt::Display for TransitionReason {
 }
 
 /// One state change, with what caused it.
+///
+/// Events are delivered after the breaker has released its lock, on the
+/// thread that caused them, so two threads may deliver their changes in
+/// either order. [`epoch`](Self::epoch) gives the true order: sorted by it,
+/// each change's `from` is the previous change's `to`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StateChange {
+    /// The breaker's epoch after this change. Every change increases it by
+    /// exactly one, so a listener can order changes and see a gap.
+    pub epoch: u64,
     /// The state left.
     pub from: State,
     /// The state entered.
@@ -77,6 +85,16 @@ pub struct StateChange {
 /// Methods are called on the thread that caused the event, never while the
 /// breaker holds a lock, and must be quick (hand heavy work to a queue).
 /// `on_call` runs on every call, so it must not block or allocate.
+///
+/// What a listener may assume:
+/// * every state change is reported once, with its [`StateChange::epoch`];
+///   two changes caused on different threads may arrive in either order,
+///   so order them by epoch when the order matters;
+/// * a listener may call back into the breaker (read its metrics, reset
+///   it): no lock is held;
+/// * a panicking listener does not stop the others: each is called, then
+///   the first panic goes on (or, if the thread is already unwinding, it
+///   is dropped, so a listener cannot abort the process).
 pub trait EventListener: Send + Sync + fmt::Debug {
     /// The breaker changed state.
     fn on_state_change(&self, breaker: &str, change: &StateChange) {
@@ -103,6 +121,12 @@ pub trait EventListener: Send + Sync + fmt::Debug {
     fn on_call(&self, breaker: &str, outcome: Outcome, latency: Duration) {
         let _ = (breaker, outcome, latency);
     }
+
+    /// [`reconfigure`](crate::CircuitBreaker::reconfigure) replaced `old`
+    /// with `new`. Called only when something changed.
+    fn on_reconfigured(&self, breaker: &str, old: &Config, new: &Config) {
+        let _ = (breaker, old, new);
+    }
 }
 
 impl<L: EventListener + ?Sized> EventListener for std::sync::Arc<L> {
@@ -120,6 +144,9 @@ impl<L: EventListener + ?Sized> EventListener for std::sync::Arc<L> {
     }
     fn on_call(&self, breaker: &str, outcome: Outcome, latency: Duration) {
         (**self).on_call(breaker, outcome, latency);
+    }
+    fn on_reconfigured(&self, breaker: &str, old: &Config, new: &Config) {
+        (**self).on_reconfigured(breaker, old, new);
     }
 }
 

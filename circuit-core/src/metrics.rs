@@ -49,7 +49,8 @@ pub struct Metrics {
     #[serde(with = "rfc3339")]
     pub last_state_change: SystemTime,
     /// The backoff part of the current (or last) open period:
-    /// `open period = recovery_timeout + current_backoff`. Zero once closed.
+    /// `open period = recovery_timeout + current_backoff`. Zero once closed
+    /// and any recovery ramp has completed.
     #[serde(with = "duration_nanos")]
     pub current_backoff: Duration,
     /// Calls rejected without running.
@@ -63,13 +64,23 @@ pub struct Metrics {
     /// Entries into HALF_OPEN.
     pub recovery_attempts: u64,
     /// Consecutive trips since the breaker was last CLOSED (`k` in the
-    /// backoff formula); zero while closed.
+    /// backoff formula); zero while closed, once any recovery ramp has
+    /// completed (a trip during a ramp counts as the next one).
     pub consecutive_trips: u32,
     /// While OPEN: time until a probe will be allowed.
     #[serde(with = "option_duration_nanos")]
     pub retry_after: Option<Duration>,
+    /// The share of calls admitted now: below 1 during a recovery ramp
+    /// ([`Config::recovery_ramp`](crate::Config::recovery_ramp)), 1.0
+    /// otherwise.
+    #[serde(default = "full_share")]
+    pub admitted_share: f64,
     /// The sliding window's totals now.
     pub window: WindowMetrics,
+}
+
+fn full_share() -> f64 {
+    1.0
 }
 
 /// The sliding window's totals.

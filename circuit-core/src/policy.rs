@@ -99,14 +99,35 @@ impl fmt::Display for TripReason {
 
 /// Decides whether a CLOSED breaker opens.
 ///
-/// The breaker asks after every failure, timeout and slow call of the
-/// current CLOSED epoch (a fast success can only make things better and is
-/// not asked about). Replace it to add adaptive thresholds or other custom
+/// The breaker asks [`should_trip`](Self::should_trip) after every judged
+/// outcome of the current CLOSED epoch that could change the answer: each
+/// failure, timeout and slow call, and each success while the window is
+/// *armed*. After each of those (and when a bucket rotates or the config
+/// changes) it asks [`may_trip_on_success`](Self::may_trip_on_success)
+/// whether the next plain success could make `should_trip` fire; while the
+/// answer is no, successes take the lock-free path and are not judged.
+///
+/// Both methods run under the breaker's internal lock: they must be quick,
+/// must not block, and must not call back into the breaker (that would
+/// deadlock). A panic in them leaves the breaker as it was.
+///
+/// Replace the policy to add adaptive thresholds or other custom
 /// transitions; call [`DefaultTripPolicy`] from yours to keep the standard
-/// triggers.
+/// triggers. A custom policy that does not override `may_trip_on_success`
+/// is asked about every success: correct, at the cost of the lock on the
+/// success path.
 pub trait TripPolicy: Send + Sync + fmt::Debug {
     /// `Some(reason)` opens the breaker.
     fn should_trip(&self, window: &WindowSnapshot, config: &Config) -> Option<TripReason>;
+
+    /// Whether a success recorded next, with nothing else recorded in
+    /// between, could make [`should_trip`](Self::should_trip) fire on the
+    /// window it would leave. `window` is the window now, after the last
+    /// judged outcome. The default, `true`, judges every success.
+    fn may_trip_on_success(&self, window: &WindowSnapshot, config: &Config) -> bool {
+        let _ = (window, config);
+        true
+    }
 }
 
 /// The standard triggers: consecutive failures, then failure rate, then
@@ -135,6 +156,21 @@ impl TripPolicy for DefaultTripPolicy {
         let threshold = config.slow_call_rate_threshold?;
         let rate = window.slow_call_rate();
         (rate >= threshold).then_some(TripReason::SlowCallRate { rate, threshold })
+    }
+
+    /// Successes end the failure run and only lower the rates, so if any
+    /// run of plain successes trips the breaker, the first one that brings
+    /// the window to `min_requests` does (or the very next one, when the
+    /// window is already there): this asks about that window.
+    fn may_trip_on_success(&self, window: &WindowSnapshot, config: &Config) -> bool {
+        let min = u64::from(config.min_requests);
+        let calls = window.calls.saturating_add(1).max(min);
+        let after = WindowSnapshot {
+            calls,
+            consecutive_failures: 0,
+            ..*window
+        };
+        self.should_trip(&after, config).is_some()
     }
 }
 
@@ -176,6 +212,39 @@ mod tests {
             DefaultTripPolicy.should_trip(&window(10, 6, 0, 1), &c),
             Some(TripReason::FailureRate { .. })
         ));
+    }
+
+    #[test]
+    fn armed_exactly_when_a_success_could_trip() {
+        let c = Config {
+            min_requests: 4,
+            failure_threshold: 0.5,
+            ..Config::default()
+        };
+        let p = DefaultTripPolicy;
+        // fail, fail, ok: the next ok makes 2 of 4.
+        assert!(p.may_trip_on_success(&window(3, 2, 0, 0), &c));
+        assert!(p.should_trip(&window(4, 2, 0, 0), &c).is_some());
+        // fail, ok, ok: the next ok makes 1 of 4.
+        assert!(!p.may_trip_on_success(&window(3, 1, 0, 1), &c));
+        // Two failures alone: two more successes reach 2 of 4.
+        assert!(p.may_trip_on_success(&window(2, 2, 0, 2), &c));
+        // Past min_requests and below the threshold: a success lowers it.
+        assert!(!p.may_trip_on_success(&window(10, 4, 0, 0), &c));
+        // A zero threshold trips on any success once min_requests is reached.
+        let zero = Config {
+            failure_threshold: 0.0,
+            min_requests: 1,
+            ..Config::default()
+        };
+        assert!(p.may_trip_on_success(&window(0, 0, 0, 0), &zero));
+        // The slow-call rate arms too.
+        let slow = Config {
+            slow_call_rate_threshold: Some(0.5),
+            ..c
+        };
+        assert!(p.may_trip_on_success(&window(3, 0, 2, 0), &slow));
+        assert!(!p.may_trip_on_success(&window(3, 0, 1, 0), &slow));
     }
 
     #[test]

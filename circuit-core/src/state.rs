@@ -111,31 +111,87 @@ impl std::str::FromStr for State {
 )]
 pub struct UnknownState(String);
 
-/// State and epoch packed in one `u64`: the low 3 bits hold the state, the
-/// rest the epoch, which grows by one on every transition. An outcome whose
-/// permit carries an older epoch is stale.
+/// State, two flags and the epoch packed in one `u64`: the low 3 bits hold
+/// the state, bit 3 says the window is armed (the next success must be
+/// judged under the lock, see `may_trip_on_success`), bit 4 says a recovery
+/// ramp is running, the rest is the epoch, which grows by one on every
+/// transition. An outcome whose permit carries an older epoch is stale.
+///
+/// The word is only written under the breaker's cold lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Packed(pub(crate) u64);
 
+const STATE_BITS: u64 = 0b111;
+const ARMED: u64 = 1 << 3;
+const RAMPING: u64 = 1 << 4;
+const EPOCH_SHIFT: u32 = 5;
+
 impl Packed {
     pub(crate) const fn new(state: State, epoch: u64) -> Self {
-        Self((epoch << 3) | state.code())
+        Self((epoch << EPOCH_SHIFT) | state.code())
     }
 
     #[inline]
     pub(crate) const fn state(self) -> State {
-        State::from_code(self.0 & 0b111)
+        State::from_code(self.0 & STATE_BITS)
     }
 
     #[inline]
     pub(crate) const fn epoch(self) -> u64 {
-        self.0 >> 3
+        self.0 >> EPOCH_SHIFT
     }
 
-    /// The word after a transition to `to`.
+    /// The low 32 bits of the epoch: the tag that counters and the failure
+    /// run carry. A permit would need to be held across 2^32 transitions
+    /// for its tag to match again.
+    #[inline]
+    pub(crate) const fn tag(self) -> u32 {
+        epoch_tag(self.epoch())
+    }
+
+    /// Whether every call is admitted without the lock: CLOSED or
+    /// FORCED_CLOSED, and no recovery ramp running.
+    #[inline]
+    pub(crate) const fn admits_all(self) -> bool {
+        self.0 & RAMPING == 0 && self.state().admits_all()
+    }
+
+    #[inline]
+    pub(crate) const fn armed(self) -> bool {
+        self.0 & ARMED != 0
+    }
+
+    #[inline]
+    pub(crate) const fn ramping(self) -> bool {
+        self.0 & RAMPING != 0
+    }
+
+    pub(crate) const fn with_armed(self, armed: bool) -> Self {
+        if armed {
+            Self(self.0 | ARMED)
+        } else {
+            Self(self.0 & !ARMED)
+        }
+    }
+
+    pub(crate) const fn with_ramping(self, ramping: bool) -> Self {
+        if ramping {
+            Self(self.0 | RAMPING)
+        } else {
+            Self(self.0 & !RAMPING)
+        }
+    }
+
+    /// The word after a transition to `to`: next epoch, flags cleared.
     pub(crate) const fn next(self, to: State) -> Self {
         Self::new(to, self.epoch().wrapping_add(1))
     }
+}
+
+/// The tag of an epoch (see [`Packed::tag`]).
+#[inline]
+pub(crate) const fn epoch_tag(epoch: u64) -> u32 {
+    epoch as u32
 }
 
 #[cfg(test)]
@@ -158,11 +214,21 @@ mod tests {
     }
 
     #[test]
-    fn packing_keeps_state_and_epoch() {
+    fn packing_keeps_state_epoch_and_flags() {
         for state in State::ALL {
             let p = Packed::new(state, 12345);
             assert_eq!((p.state(), p.epoch()), (state, 12345));
             assert_eq!(p.next(State::Open).epoch(), 12346);
+            let flagged = p.with_armed(true).with_ramping(true);
+            assert_eq!((flagged.state(), flagged.epoch()), (state, 12345));
+            assert!(flagged.armed() && flagged.ramping());
+            assert!(!flagged.admits_all());
+            assert_eq!(flagged.with_armed(false).with_ramping(false), p);
+            let next = flagged.next(State::Closed);
+            assert!(!next.armed() && !next.ramping());
         }
+        assert!(Packed::new(State::ForcedClosed, 1).admits_all());
+        assert!(!Packed::new(State::HalfOpen, 1).admits_all());
+        assert_eq!(Packed::new(State::Closed, (1 << 32) + 7).tag(), 7);
     }
 }

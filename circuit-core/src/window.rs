@@ -1,17 +1,19 @@
-//! The sliding window: a ring of cumulative-count snapshots, one per time
-//! bucket.
+//! The sliding window: a ring of per-bucket counts.
 //!
-//! The breaker's counters only ever grow. At the first record of each new
-//! time bucket the ring stores the counters as they were when the bucket
-//! began; the window's counts are then `counters now - counters at the
-//! start of the oldest bucket still in the window`. Memory is `BUCKETS`
-//! snapshots whatever the call rate, and recording a call touches no ring
-//! state at all. The ring lives under the breaker's cold lock.
+//! The breaker's counters only ever grow. The ring remembers the counters
+//! as they were when the current time bucket began; when a record arrives
+//! in a later bucket, the ring closes the current bucket by storing its
+//! counts (counters now minus counters at its start) in the bucket's slot.
+//! The window's counts are then the closed buckets still in the window
+//! plus the current bucket's running count. Memory is `BUCKETS` slots of
+//! 32-bit counts whatever the call rate, and recording a call touches no
+//! ring state at all. The ring lives under the breaker's cold lock.
 //!
 //! Precision: the window covers the current bucket and the `BUCKETS - 1`
 //! before it, i.e. between `monitor_window - width` and `monitor_window` of
 //! history, where `width = monitor_window / BUCKETS`. Calls older than
-//! `monitor_window` never count.
+//! `monitor_window` never count. A closed bucket holds at most `u32::MAX`
+//! of each count (it saturates).
 
 /// Buckets per window: with the default 60 s window, 6 s buckets.
 pub(crate) const BUCKETS: u64 = 10;
@@ -32,6 +34,33 @@ impl Cumulative {
             slow: self.slow.saturating_sub(base.slow),
         }
     }
+
+    fn plus(self, bucket: Bucket) -> Self {
+        Self {
+            successes: self.successes.saturating_add(u64::from(bucket.successes)),
+            failures: self.failures.saturating_add(u64::from(bucket.failures)),
+            slow: self.slow.saturating_add(u64::from(bucket.slow)),
+        }
+    }
+}
+
+/// The counts of one closed bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Bucket {
+    successes: u32,
+    failures: u32,
+    slow: u32,
+}
+
+impl Bucket {
+    fn of(counts: Cumulative) -> Self {
+        let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            successes: narrow(counts.successes),
+            failures: narrow(counts.failures),
+            slow: narrow(counts.slow),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -39,27 +68,25 @@ pub(crate) struct Ring {
     width: u64,
     /// The bucket of the latest record (or reset).
     current: u64,
-    /// Counts at the last reset; the window never reaches behind them.
-    floor_bucket: u64,
-    floor: Cumulative,
-    /// `(bucket, counts when it began)`, indexed by `bucket % BUCKETS`.
-    slots: [(u64, Cumulative); BUCKETS as usize],
+    /// The counters when the current bucket began (or at the last reset).
+    start: Cumulative,
+    /// Closed buckets' counts, indexed by `bucket % BUCKETS`; a slot whose
+    /// bucket has not closed since the last reset holds zeros.
+    slots: [Bucket; BUCKETS as usize],
 }
 
 impl Ring {
     pub(crate) fn new(window_nanos: u64, now: u64, counts: Cumulative) -> Self {
         let width = (window_nanos / BUCKETS).max(1);
-        let bucket = now / width;
         Self {
             width,
-            current: bucket,
-            floor_bucket: bucket,
-            floor: counts,
-            slots: [(u64::MAX, Cumulative::default()); BUCKETS as usize],
+            current: now / width,
+            start: counts,
+            slots: [Bucket::default(); BUCKETS as usize],
         }
     }
 
-    pub(crate) fn bucket_of(&self, now: u64) -> u64 {
+    fn bucket_of(&self, now: u64) -> u64 {
         now / self.width
     }
 
@@ -69,35 +96,31 @@ impl Ring {
         self.current.saturating_add(1).saturating_mul(self.width)
     }
 
-    /// Starts the buckets up to `now`'s; `counts` are the counters before
-    /// any call of the new bucket was counted.
+    /// Closes the current bucket and starts `now`'s; `counts` are the
+    /// counters before any call of the new bucket was counted.
     pub(crate) fn advance(&mut self, now: u64, counts: Cumulative) {
         let bucket = self.bucket_of(now);
         if bucket <= self.current {
             return;
         }
-        // Skipped buckets saw no calls, so they all began with `counts`.
-        let first = (self.current + 1).max(bucket.saturating_sub(BUCKETS - 1));
-        for b in first..=bucket {
-            self.slots[(b % BUCKETS) as usize] = (b, counts);
+        self.slots[(self.current % BUCKETS) as usize] = Bucket::of(counts.minus(self.start));
+        // Buckets skipped over saw no calls.
+        let skipped = (bucket - self.current - 1).min(BUCKETS);
+        for b in 1..=skipped {
+            self.slots[((self.current + b) % BUCKETS) as usize] = Bucket::default();
         }
         self.current = bucket;
+        self.start = counts;
     }
 
     /// Forgets everything counted before now (a fresh window).
     pub(crate) fn reset(&mut self, now: u64, counts: Cumulative) {
-        let bucket = self.bucket_of(now).max(self.current);
-        self.current = bucket;
-        self.floor_bucket = bucket;
-        self.floor = counts;
+        self.current = self.bucket_of(now).max(self.current);
+        self.start = counts;
+        self.slots = [Bucket::default(); BUCKETS as usize];
     }
 
     /// The window's counts at `now`, given the counters now.
-    ///
-    /// An outcome dated by a handed-in latency may lie a little ahead of the
-    /// clock and have advanced the ring past `now`'s bucket; the window then
-    /// ends at that latest bucket, so the slots it needs are the ones the
-    /// ring filled.
     pub(crate) fn window(&self, now: u64, counts: Cumulative) -> Cumulative {
         let newest = self.bucket_of(now).max(self.current);
         let oldest = (newest + 1).saturating_sub(BUCKETS);
@@ -105,17 +128,9 @@ impl Ring {
             // Every counted call fell in a bucket that has left the window.
             return Cumulative::default();
         }
-        let base = if self.floor_bucket >= oldest {
-            self.floor
-        } else {
-            let (bucket, base) = self.slots[(oldest % BUCKETS) as usize];
-            debug_assert_eq!(
-                bucket, oldest,
-                "ring slot missing for a bucket in the window"
-            );
-            if bucket == oldest { base } else { self.floor }
-        };
-        counts.minus(base)
+        (oldest..self.current).fold(counts.minus(self.start), |sum, b| {
+            sum.plus(self.slots[(b % BUCKETS) as usize])
+        })
     }
 }
 
@@ -166,17 +181,22 @@ mod tests {
     }
 
     #[test]
-    fn an_outcome_dated_ahead_of_the_clock_keeps_the_window_consistent() {
-        let mut ring = Ring::new(60 * SEC, 0, c(0, 0));
-        ring.advance(6 * SEC, c(0, 2));
-        // Calls in buckets 1..: the ring is at bucket 1 when the clock
-        // reads 65.9 s (bucket 10) ... then a handed-in latency dates an
-        // outcome at 66.1 s, bucket 11, which reuses bucket 1's slot.
-        ring.advance(65 * SEC, c(0, 3));
-        ring.advance(66 * SEC + SEC / 10, c(1, 3));
-        // Asked at 65.9 s the window must not read a slot of the wrong
-        // bucket: it ends at bucket 11 (buckets 2..=11).
-        assert_eq!(ring.window(65 * SEC + 9 * SEC / 10, c(1, 4)), c(1, 1));
+    fn skipped_buckets_do_not_resurrect_old_counts() {
+        let mut ring = Ring::new(10 * SEC, 0, c(0, 0));
+        // 5 failures in bucket 0, then a call in bucket 3 (1 s buckets).
+        ring.advance(3 * SEC, c(0, 5));
+        // Bucket 13 reuses bucket 3's slot; 3..=12 were quiet but bucket 3.
+        ring.advance(13 * SEC, c(1, 5));
+        assert_eq!(ring.window(13 * SEC, c(1, 5)), c(0, 0));
+        assert_eq!(ring.window(12 * SEC, c(1, 5)), c(0, 0));
+    }
+
+    #[test]
+    fn a_bucket_saturates_instead_of_wrapping() {
+        let mut ring = Ring::new(10 * SEC, 0, c(0, 0));
+        let huge = c(u64::from(u32::MAX) + 5, 0);
+        ring.advance(SEC, huge);
+        assert_eq!(ring.window(SEC, huge).successes, u64::from(u32::MAX));
     }
 
     #[test]

@@ -1,19 +1,16 @@
 //! Building a breaker: extension points and validation.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::{CircuitBreaker, Cold};
 use crate::backoff::Backoff;
 use crate::clock::{BreakerClock, Clock, duration_to_nanos};
-use crate::counters::{Stripe, StripedCounters};
+use crate::counters::{Counters, FailureRun};
 use crate::listener::EventListener;
-use crate::permit::NO_PROBE;
 use crate::policy::TripPolicy;
 use crate::state::{Packed, State};
-use crate::sync::{AtomicU32, AtomicU64, Mutex};
+use crate::sync::{AtomicU64, Mutex, SwapCell};
 use crate::window::{Cumulative, Ring};
 use crate::{Config, ConfigError};
 
@@ -100,39 +97,44 @@ impl Builder {
             Cumulative::default(),
         );
         let bucket_end = ring.current_bucket_end();
-        let cold = Cold {
-            ring,
-            trips: 0,
-            current_backoff: Duration::ZERO,
-            // Sized on the first HALF_OPEN: most breakers never get there.
-            probes: Vec::new(),
-            probe_successes: 0,
-            next_ticket: NO_PROBE + 1,
-            history: VecDeque::new(),
-            last_change: clock.wall_now(),
-            open_count: 0,
-            recovery_attempts: 0,
-        };
-        Ok(CircuitBreaker {
+        let cold = Cold::new(ring, clock.wall_now());
+        let breaker = CircuitBreaker {
             name: self.name.into_boxed_str(),
-            slow_nanos: duration_to_nanos(self.config.slow_call_threshold),
-            probe_timeout_nanos: duration_to_nanos(self.config.half_open_probe_timeout),
-            recovery_nanos: duration_to_nanos(self.config.recovery_timeout),
-            config: self.config,
+            config: SwapCell::new(shared(self.config)),
             state: AtomicU64::new(Packed::new(State::Closed, 0).0),
             open_until: AtomicU64::new(0),
             bucket_end: AtomicU64::new(bucket_end),
-            consecutive_failures: AtomicU32::new(0),
-            success_base: AtomicU64::new(0),
-            counters: StripedCounters::default(),
-            off_window: Stripe::default(),
+            run: FailureRun::default(),
+            slow_nanos: AtomicU64::new(0),
+            abandoned_nanos: AtomicU64::new(0),
+            stale_successes: AtomicU64::new(0),
+            counters: Counters::new(),
             cold: Mutex::new(cold),
             clock,
             policy: self.policy,
             backoff: self.backoff,
             listeners: self.listeners.into_boxed_slice(),
-        })
+        };
+        breaker.cache_hot_values(&breaker.config.peek());
+        // A policy may trip on the very first success (a zero threshold).
+        {
+            let cold = crate::sync::lock(&breaker.cold);
+            breaker.rearm(&cold, now, &breaker.config.peek());
+        }
+        Ok(breaker)
     }
+}
+
+/// Breakers built with the default config share one copy of it.
+fn shared(config: Config) -> Arc<Config> {
+    #[cfg(not(loom))]
+    {
+        static DEFAULT: std::sync::OnceLock<Arc<Config>> = std::sync::OnceLock::new();
+        if config == Config::default() {
+            return Arc::clone(DEFAULT.get_or_init(|| Arc::new(Config::default())));
+        }
+    }
+    Arc::new(config)
 }
 
 impl fmt::Debug for Builder {

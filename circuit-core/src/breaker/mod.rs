@@ -2,31 +2,43 @@
 //!
 //! Hot paths (CLOSED admission and success, OPEN rejection) touch only
 //! atomics. Everything that can change the state (failures and slow calls
-//! in CLOSED, HALF_OPEN probes, manual control, bucket rotation) runs under
-//! one small mutex (`cold`), held for a few hundred nanoseconds at most and
-//! never across user code: listeners run after it is released.
+//! in CLOSED, successes while the window is armed, HALF_OPEN probes, the
+//! recovery ramp, manual control, reconfiguration, bucket rotation) runs
+//! under one small mutex (`cold`), held for a few hundred nanoseconds at
+//! most; listeners run after it is released.
+//!
+//! * `admission.rs`: `try_acquire`, probes, the ramp gate, rejections.
+//! * `outcome.rs`: counting a finished call and judging it.
+//! * `transition.rs`: entering a state, manual control, events.
+//! * `reconfigure.rs`: swapping the config in.
+//! * `snapshot.rs`: metrics and history.
+//! * `cold.rs`: what lives under the lock.
+//! * `builder.rs`: extension points and validation.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
-use crate::backoff::Backoff;
-use crate::clock::BreakerClock;
-use crate::counters::{Stripe, StripedCounters, Totals};
-use crate::listener::{EventListener, StateChange, TransitionReason, TransitionRecord};
-use crate::permit::{NO_PROBE, Outcome, Permit};
+use crate::backoff::{Backoff, ExponentialBackoff};
+use crate::clock::{BreakerClock, duration_to_nanos};
+use crate::counters::{Counters, FailureRun};
+use crate::listener::EventListener;
 use crate::policy::{DefaultTripPolicy, TripPolicy, WindowSnapshot};
 use crate::state::{Packed, State};
-use crate::sync::{AtomicU32, AtomicU64, Mutex, Ordering, lock};
-use crate::window::{Cumulative, Ring};
-use crate::{Config, Rejected};
+use crate::sync::{AtomicU64, Mutex, Ordering, SwapCell};
+use crate::window::Cumulative;
+use crate::{Config, notify};
 
+mod admission;
 mod builder;
+mod cold;
+mod outcome;
+mod reconfigure;
 mod snapshot;
 mod transition;
 
 pub use builder::Builder;
+use cold::Cold;
+pub(crate) use transition::Events;
 
 /// Transitions kept by [`CircuitBreaker::transitions`].
 pub const HISTORY_CAPACITY: usize = 64;
@@ -37,69 +49,28 @@ pub const HISTORY_CAPACITY: usize = 64;
 /// See the [crate documentation](crate) for the rules it follows.
 pub struct CircuitBreaker {
     name: Box<str>,
-    config: Config,
-    /// [`Packed`] state and epoch.
+    config: SwapCell<Config>,
+    /// [`Packed`] state, flags and epoch; written only under `cold`.
     state: AtomicU64,
     /// While OPEN: clock time (ns) when a probe will be allowed. Written
     /// before the state word that publishes it.
     open_until: AtomicU64,
     /// Clock time (ns) when the window's current bucket ends.
     bucket_end: AtomicU64,
-    consecutive_failures: AtomicU32,
-    /// Successes counted when the last failure was: the current success
-    /// run is the difference.
-    success_base: AtomicU64,
-    counters: StripedCounters,
-    /// Lifetime-only counts: stale outcomes and reclaimed probes.
-    off_window: Stripe,
+    /// The consecutive-failure run, epoch-tagged.
+    run: FailureRun,
+    /// The config's values the hot path needs, in nanoseconds; they follow
+    /// every reconfiguration. `u64::MAX` for "never".
+    slow_nanos: AtomicU64,
+    abandoned_nanos: AtomicU64,
+    /// Successes whose epoch was over when they were counted.
+    stale_successes: AtomicU64,
+    counters: Counters,
     cold: Mutex<Cold>,
     pub(crate) clock: BreakerClock,
     policy: Option<Arc<dyn TripPolicy>>,
     backoff: Option<Arc<dyn Backoff>>,
     listeners: Box<[Arc<dyn EventListener>]>,
-    slow_nanos: u64,
-    probe_timeout_nanos: u64,
-    recovery_nanos: u64,
-}
-
-/// State that only changes under the lock.
-#[derive(Debug)]
-struct Cold {
-    ring: Ring,
-    /// Consecutive trips since CLOSED (`k`).
-    trips: u32,
-    current_backoff: Duration,
-    probes: Vec<Probe>,
-    probe_successes: u32,
-    next_ticket: u64,
-    history: VecDeque<TransitionRecord>,
-    last_change: SystemTime,
-    open_count: u64,
-    recovery_attempts: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Probe {
-    ticket: u64,
-    start: u64,
-}
-
-/// Events gathered under the lock, delivered after it is released. One
-/// operation makes at most two transitions (OPEN → HALF_OPEN on acquire,
-/// say, then HALF_OPEN → OPEN on a reclaimed probe), so no allocation.
-#[derive(Default)]
-struct Events {
-    changes: [Option<StateChange>; 2],
-    reset: bool,
-}
-
-impl Events {
-    fn push(&mut self, change: StateChange) {
-        match self.changes.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) => *slot = Some(change),
-            None => debug_assert!(false, "more than two transitions in one operation"),
-        }
-    }
 }
 
 impl CircuitBreaker {
@@ -108,9 +79,10 @@ impl CircuitBreaker {
         &self.name
     }
 
-    /// Its configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// Its current configuration (see [`reconfigure`](Self::reconfigure)).
+    /// Never half of one config and half of another.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.load()
     }
 
     /// The current state.
@@ -124,342 +96,105 @@ impl CircuitBreaker {
         Packed(self.state.load(Ordering::Acquire))
     }
 
-    /// Asks to make one call.
-    ///
-    /// CLOSED and FORCED_CLOSED admit every call without a lock. OPEN
-    /// rejects until the open period has passed; the first caller after it
-    /// moves the breaker to HALF_OPEN and becomes a probe. HALF_OPEN admits
-    /// up to `max_requests` probes at once.
-    ///
-    /// # Errors
-    /// [`Rejected`], saying how long until a probe will be allowed.
-    #[inline]
-    pub fn try_acquire(&self) -> Result<Permit<'_>, Rejected> {
-        let word = self.load();
-        let now = self.clock.now_nanos();
-        if word.state().admits_all() {
-            return Ok(Permit::new(self, word.epoch(), now, NO_PROBE));
-        }
-        self.acquire_cold(word, now)
+    /// Publishes a new state word. Under the lock only. `SeqCst`: see
+    /// [`rearm`](Self::rearm).
+    fn publish(&self, word: Packed) {
+        self.state.store(word.0, Ordering::SeqCst);
     }
 
-    #[cold]
-    fn acquire_cold(&self, word: Packed, now: u64) -> Result<Permit<'_>, Rejected> {
-        // Rejections while open are the outage hot path: no lock.
-        match word.state() {
-            State::ForcedOpen => {
-                return Err(self.reject(Rejected::new(State::ForcedOpen, Duration::MAX)));
+    fn policy(&self) -> &dyn TripPolicy {
+        self.policy.as_deref().unwrap_or(&DefaultTripPolicy)
+    }
+
+    /// The backoff of the `trip`-th consecutive trip. Runs user code.
+    fn backoff_for(&self, trip: u32, config: &Config) -> std::time::Duration {
+        match &self.backoff {
+            Some(custom) => custom.backoff(trip),
+            None => ExponentialBackoff {
+                base: config.base_backoff,
+                max: config.max_backoff,
             }
-            State::Open if now < self.open_until.load(Ordering::Acquire) => {
-                return Err(self.reject(self.open_rejection(now)));
-            }
-            _ => {}
-        }
-        let mut events = Events::default();
-        let result = self.acquire_locked(&mut lock(&self.cold), now, &mut events);
-        self.emit(events);
-        result.map_err(|rejected| self.reject(rejected))
-    }
-
-    /// Counts and announces a rejection.
-    fn reject(&self, rejected: Rejected) -> Rejected {
-        self.counters.local().record_rejection();
-        for listener in &self.listeners {
-            listener.on_rejected(&self.name, &rejected);
-        }
-        rejected
-    }
-
-    fn acquire_locked(
-        &self,
-        cold: &mut Cold,
-        now: u64,
-        events: &mut Events,
-    ) -> Result<Permit<'_>, Rejected> {
-        let word = self.load();
-        match word.state() {
-            State::Closed | State::ForcedClosed => {
-                Ok(Permit::new(self, word.epoch(), now, NO_PROBE))
-            }
-            State::ForcedOpen => Err(Rejected::new(State::ForcedOpen, Duration::MAX)),
-            State::Open => {
-                if now < self.open_until.load(Ordering::Acquire) {
-                    return Err(self.open_rejection(now));
-                }
-                let word = self.transition(
-                    cold,
-                    word,
-                    State::HalfOpen,
-                    TransitionReason::OpenPeriodElapsed,
-                    now,
-                    0,
-                    events,
-                );
-                Ok(self.admit_probe(cold, word, now))
-            }
-            State::HalfOpen => {
-                let timeout = self.probe_timeout_nanos;
-                if cold
-                    .probes
-                    .iter()
-                    .any(|p| now.saturating_sub(p.start) > timeout)
-                {
-                    // A probe held its slot too long: reclaim it as a failure.
-                    self.off_window.record(Outcome::Failure, false);
-                    self.note_failure(self.counters.totals().successes);
-                    self.transition(
-                        cold,
-                        word,
-                        State::Open,
-                        TransitionReason::ProbeTimedOut,
-                        now,
-                        0,
-                        events,
-                    );
-                    return Err(self.open_rejection(now));
-                }
-                if cold.probes.len() < self.config.max_requests as usize {
-                    return Ok(self.admit_probe(cold, word, now));
-                }
-                let oldest = cold.probes.iter().map(|p| p.start).min().unwrap_or(now);
-                let reclaim_at = oldest.saturating_add(timeout).saturating_add(1);
-                Err(Rejected::new(
-                    State::HalfOpen,
-                    Duration::from_nanos(reclaim_at.saturating_sub(now)),
-                ))
-            }
+            .backoff(trip),
         }
     }
 
-    fn open_rejection(&self, now: u64) -> Rejected {
-        let until = self.open_until.load(Ordering::Acquire);
-        Rejected::new(State::Open, Duration::from_nanos(until.saturating_sub(now)))
+    /// Caches the config values the lock-free paths read.
+    fn cache_hot_values(&self, config: &Config) {
+        self.slow_nanos.store(
+            duration_to_nanos(config.slow_call_threshold),
+            Ordering::Relaxed,
+        );
+        self.abandoned_nanos.store(
+            config.abandoned_after.map_or(u64::MAX, duration_to_nanos),
+            Ordering::Relaxed,
+        );
     }
 
-    fn admit_probe(&self, cold: &mut Cold, word: Packed, now: u64) -> Permit<'_> {
-        let ticket = cold.next_ticket;
-        cold.next_ticket += 1;
-        cold.probes.push(Probe { ticket, start: now });
-        Permit::new(self, word.epoch(), now, ticket)
-    }
-
-    /// Counts a permit's outcome; called once per permit.
-    #[inline]
-    pub(crate) fn finish(
-        &self,
-        permit: &Permit<'_>,
-        outcome: Outcome,
-        now: u64,
-        latency: u64,
-        retry_after: Option<u64>,
-    ) {
-        let slow = outcome.is_judged() && latency > self.slow_nanos;
-        if permit.probe != NO_PROBE {
-            self.finish_probe(permit.epoch, permit.probe, outcome, now, slow, retry_after);
-        } else if outcome == Outcome::Success && !slow {
-            self.finish_fast_success(permit.epoch, now);
-        } else if outcome.is_judged() {
-            self.finish_judged(permit.epoch, outcome, now, slow, retry_after);
-        } else {
-            // Ignored and cancelled calls never enter the window.
-            self.counters.local().record(outcome, false);
-        }
-        if !self.listeners.is_empty() {
-            let latency = Duration::from_nanos(latency);
-            for listener in &self.listeners {
-                listener.on_call(&self.name, outcome, latency);
-                if slow {
-                    listener.on_slow_call(&self.name, latency);
-                }
-            }
+    /// The window-relevant counters now (under the lock).
+    fn cumulative(&self, cold: &Cold) -> Cumulative {
+        Cumulative {
+            successes: self.counters.successes(),
+            failures: cold.tally.failures,
+            slow: cold.tally.slow,
         }
     }
 
-    /// The hot path: a quick success admitted by a CLOSED breaker.
-    #[inline]
-    fn finish_fast_success(&self, epoch: u64, now: u64) {
-        if self.load().epoch() != epoch {
-            self.off_window.record(Outcome::Success, false);
-            return;
-        }
-        if now >= self.bucket_end.load(Ordering::Relaxed) {
-            self.rotate(now);
-        }
-        self.counters.local().record(Outcome::Success, false);
-        // Reading first keeps the line shared between cores while the run
-        // is already zero, the usual case.
-        if self.consecutive_failures.load(Ordering::Relaxed) != 0 {
-            self.consecutive_failures.store(0, Ordering::Relaxed);
+    /// The window at `now` (under the lock).
+    fn window_at(&self, cold: &Cold, now: u64) -> WindowSnapshot {
+        self.window_from(cold, now, self.cumulative(cold))
+    }
+
+    fn window_from(&self, cold: &Cold, now: u64, counts: Cumulative) -> WindowSnapshot {
+        let w = cold.ring.window(now, counts);
+        WindowSnapshot {
+            calls: w.successes.saturating_add(w.failures),
+            failures: w.failures,
+            slow_calls: w.slow,
+            consecutive_failures: self.run.get(),
         }
     }
 
-    #[cold]
-    fn rotate(&self, now: u64) {
-        let mut cold = lock(&self.cold);
-        self.advance_ring(&mut cold, now);
-    }
-
-    fn advance_ring(&self, cold: &mut Cold, now: u64) {
+    /// Starts the buckets up to `now`'s (under the lock); says whether the
+    /// window moved.
+    fn advance_ring(&self, cold: &mut Cold, now: u64) -> bool {
         // Still in the current bucket: nothing to start, and no need to sum
         // the stripes.
         if now < self.bucket_end.load(Ordering::Relaxed) {
-            return;
+            return false;
         }
-        cold.ring.advance(now, self.cumulative());
+        let counts = self.cumulative(cold);
+        cold.ring.advance(now, counts);
         self.bucket_end
             .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
+        true
     }
 
-    /// A failure, timeout or slow call admitted outside HALF_OPEN: counts
-    /// it and, in CLOSED, asks the trip policy.
-    fn finish_judged(
-        &self,
-        epoch: u64,
-        outcome: Outcome,
-        now: u64,
-        slow: bool,
-        retry_after: Option<u64>,
-    ) {
-        let mut events = Events::default();
-        {
-            let mut cold = lock(&self.cold);
-            let word = self.load();
-            if word.epoch() != epoch {
-                drop(cold);
-                self.off_window.record(outcome, slow);
-                return;
+    /// Decides whether the next plain success must be judged (rule 1).
+    ///
+    /// Under the lock, in CLOSED. The mark is set *before* the stripes are
+    /// summed and cleared after, all `SeqCst`, while a fast success counts
+    /// itself (`SeqCst`) *before* it loads the mark: either this sum sees
+    /// that success, or that success sees the mark and is judged under the
+    /// lock. A success this sum misses can then only matter if the policy
+    /// said "armed", and then the mark stays set.
+    fn rearm(&self, cold: &Cold, now: u64, config: &Config) {
+        let word = self.load();
+        if word.state() != State::Closed {
+            if word.armed() {
+                self.publish(word.with_armed(false));
             }
-            self.advance_ring(&mut cold, now);
-            self.counters.local().record(outcome, slow);
-            // One sum of the stripes serves the success run and the window.
-            let counts = self.cumulative();
-            if outcome == Outcome::Success {
-                self.consecutive_failures.store(0, Ordering::Relaxed);
-            } else {
-                self.note_failure(counts.successes);
-            }
-            if word.state() == State::Closed {
-                let window = self.window_at(&cold, now, counts);
-                let policy: &dyn TripPolicy = self.policy.as_deref().unwrap_or(&DefaultTripPolicy);
-                if let Some(reason) = policy.should_trip(&window, &self.config) {
-                    let retry_after = retry_after.unwrap_or(0);
-                    self.transition(
-                        &mut cold,
-                        word,
-                        State::Open,
-                        TransitionReason::Tripped(reason),
-                        now,
-                        retry_after,
-                        &mut events,
-                    );
-                }
-            }
+            return;
         }
-        self.emit(events);
+        self.publish(word.with_armed(true));
+        let window = self.window_at(cold, now);
+        let armed = self.policy().may_trip_on_success(&window, config);
+        self.publish(word.with_armed(armed));
     }
 
-    fn finish_probe(
-        &self,
-        epoch: u64,
-        ticket: u64,
-        outcome: Outcome,
-        now: u64,
-        slow: bool,
-        retry_after: Option<u64>,
-    ) {
-        let mut events = Events::default();
-        {
-            let mut cold = lock(&self.cold);
-            let word = self.load();
-            let slot = if word.epoch() == epoch && word.state() == State::HalfOpen {
-                cold.probes.iter().position(|p| p.ticket == ticket)
-            } else {
-                None
-            };
-            let Some(slot) = slot else {
-                drop(cold);
-                self.count_stale(outcome, slow);
-                return;
-            };
-            cold.probes.swap_remove(slot);
-            self.advance_ring(&mut cold, now);
-            self.counters.local().record(outcome, slow);
-            match outcome {
-                Outcome::Success => {
-                    self.consecutive_failures.store(0, Ordering::Relaxed);
-                    cold.probe_successes += 1;
-                    if cold.probe_successes >= self.config.max_requests {
-                        self.transition(
-                            &mut cold,
-                            word,
-                            State::Closed,
-                            TransitionReason::ProbesSucceeded,
-                            now,
-                            0,
-                            &mut events,
-                        );
-                    }
-                }
-                Outcome::Failure | Outcome::Timeout => {
-                    self.note_failure(self.counters.totals().successes);
-                    let retry_after = retry_after.unwrap_or(0);
-                    self.transition(
-                        &mut cold,
-                        word,
-                        State::Open,
-                        TransitionReason::ProbeFailed,
-                        now,
-                        retry_after,
-                        &mut events,
-                    );
-                }
-                Outcome::Ignored | Outcome::Cancelled => {}
-            }
-        }
-        self.emit(events);
-    }
-
-    fn count_stale(&self, outcome: Outcome, slow: bool) {
-        if outcome.is_judged() {
-            self.off_window.record(outcome, slow);
-        } else {
-            self.counters.local().record(outcome, false);
-        }
-    }
-
-    /// A failure of the current epoch: extends the failure run and ends the
-    /// success run, whose start is the `successes` counted so far.
-    fn note_failure(&self, successes: u64) {
-        self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
-        self.success_base.store(successes, Ordering::Relaxed);
-    }
-
-    fn cumulative(&self) -> Cumulative {
-        let t = self.counters.totals();
-        Cumulative {
-            successes: t.successes,
-            failures: t.failures,
-            slow: t.slow,
-        }
-    }
-
-    fn window_snapshot(&self, cold: &Cold, now: u64) -> WindowSnapshot {
-        self.window_at(cold, now, self.cumulative())
-    }
-
-    /// The window at `now`, given the counters' current sum.
-    fn window_at(&self, cold: &Cold, now: u64, counts: Cumulative) -> WindowSnapshot {
-        let w = cold.ring.window(now, counts);
-        WindowSnapshot {
-            calls: w.successes + w.failures,
-            failures: w.failures,
-            slow_calls: w.slow,
-            consecutive_failures: self.consecutive_failures.load(Ordering::Relaxed),
-        }
-    }
-
-    fn lifetime(&self) -> Totals {
-        self.counters.totals().plus(&self.off_window.totals())
+    fn emit_reconfigured(&self, old: &Config, new: &Config) {
+        notify::each(&self.listeners, |l| {
+            l.on_reconfigured(&self.name, old, new);
+        });
     }
 }
 

@@ -3,16 +3,39 @@
 use std::time::Duration;
 
 use super::snapshot::success_rate;
-use super::{CircuitBreaker, Cold, Events, HISTORY_CAPACITY};
-use crate::backoff::{Backoff, ExponentialBackoff};
+use super::{CircuitBreaker, Cold};
 use crate::clock::duration_to_nanos;
 use crate::listener::{StateChange, TransitionReason, TransitionRecord};
+use crate::notify;
+use crate::ramp::Ramp;
 use crate::state::{Packed, State};
 use crate::sync::{Ordering, lock};
 
+/// Events gathered under the lock, delivered after it is released. One
+/// operation makes at most two transitions (OPEN → HALF_OPEN on acquire,
+/// say, then HALF_OPEN → OPEN on a reclaimed probe), so no allocation.
+#[derive(Default)]
+pub(crate) struct Events {
+    changes: [Option<StateChange>; 2],
+    reset: bool,
+}
+
+impl Events {
+    fn push(&mut self, change: StateChange) {
+        match self.changes.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(change),
+            None => debug_assert!(false, "more than two transitions in one operation"),
+        }
+    }
+}
+
 impl CircuitBreaker {
     /// Moves to `to`, doing what entering it means; returns the new word.
-    /// `retry_after` (ns, 0 = none) lengthens an open period.
+    /// `retry_after` (ns, 0 = none, already capped) lengthens an open
+    /// period.
+    ///
+    /// Everything that runs user code (the clock's wall time, the backoff)
+    /// runs first: if it panics, nothing has changed.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn transition(
         &self,
@@ -24,67 +47,75 @@ impl CircuitBreaker {
         retry_after: u64,
         events: &mut Events,
     ) -> Packed {
-        let window = self.window_snapshot(cold, now);
+        let config = self.config.load();
+        let wall_time = self.clock.wall_now();
+        let trips = cold.trips.saturating_add(1);
+        let backoff = (to == State::Open).then(|| self.backoff_for(trips, &config));
+        let window = self.window_at(cold, now);
+
+        // From here on nothing calls user code.
+        let mut next = from.next(to);
         let mut open_for = None;
+        cold.probes.clear();
+        cold.ramp = None;
         match to {
             State::Open => {
-                cold.trips = cold.trips.saturating_add(1);
-                let backoff = match &self.backoff {
-                    Some(custom) => custom.backoff(cold.trips),
-                    None => ExponentialBackoff {
-                        base: self.config.base_backoff,
-                        max: self.config.max_backoff,
-                    }
-                    .backoff(cold.trips),
-                };
-                let period = self
-                    .recovery_nanos
+                let backoff = backoff.unwrap_or_default();
+                cold.trips = trips;
+                let period = duration_to_nanos(config.recovery_timeout)
                     .saturating_add(duration_to_nanos(backoff))
                     .max(retry_after);
                 self.open_until
                     .store(now.saturating_add(period), Ordering::Release);
                 cold.current_backoff = backoff;
-                cold.open_count += 1;
+                cold.open_count = cold.open_count.saturating_add(1);
                 open_for = Some(Duration::from_nanos(period));
             }
             State::HalfOpen => {
-                if cold.probes.capacity() == 0 {
-                    cold.probes.reserve_exact(self.config.max_requests as usize);
-                }
+                cold.probes.prepare(config.max_requests);
                 cold.probe_successes = 0;
-                cold.recovery_attempts += 1;
+                cold.recovery_attempts = cold.recovery_attempts.saturating_add(1);
             }
             State::Closed => {
-                let counts = self.cumulative();
+                let counts = self.cumulative(cold);
                 cold.ring.reset(now, counts);
                 self.bucket_end
                     .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
-                self.consecutive_failures.store(0, Ordering::Relaxed);
-                self.success_base.store(counts.successes, Ordering::Relaxed);
-                cold.trips = 0;
-                cold.current_backoff = Duration::ZERO;
+                cold.success_base = counts.successes;
+                let ramp = duration_to_nanos(config.recovery_ramp);
+                if reason == TransitionReason::ProbesSucceeded && ramp > 0 {
+                    // Gradual recovery: the backoff step is kept until the
+                    // ramp completes, so a relapse keeps backing off.
+                    cold.ramp = Some(Ramp::new(now, ramp, config.recovery_ramp_floor));
+                    next = next.with_ramping(true);
+                } else {
+                    cold.trips = 0;
+                    cold.current_backoff = Duration::ZERO;
+                }
             }
             State::ForcedOpen | State::ForcedClosed => {}
         }
-        cold.probes.clear();
-        let next = from.next(to);
-        self.state.store(next.0, Ordering::Release);
+        // Retag before publishing: once the new epoch is visible, no
+        // outcome of an older one can reach its counters or its run.
+        self.counters.retag(next.tag());
+        self.run.retag(next.tag(), to != State::Closed);
+        self.publish(next);
+        if to == State::Closed {
+            self.rearm(cold, now, &config);
+        }
         if from.state() != to {
-            let wall_time = self.clock.wall_now();
             cold.last_change = wall_time;
             let at = Duration::from_nanos(now);
-            if cold.history.len() == HISTORY_CAPACITY {
-                cold.history.pop_front();
-            }
-            cold.history.push_back(TransitionRecord {
+            cold.remember(TransitionRecord {
                 at,
                 wall_time,
                 from: from.state(),
                 to,
                 reason: reason.clone(),
             });
-            let life = self.lifetime();
+            let life = self.lifetime(cold);
             events.push(StateChange {
+                epoch: next.epoch(),
                 from: from.state(),
                 to,
                 reason,
@@ -96,7 +127,7 @@ impl CircuitBreaker {
                 open_for,
             });
         }
-        next
+        self.load()
     }
 
     fn manual(&self, to: State, reason: TransitionReason) {
@@ -115,8 +146,8 @@ impl CircuitBreaker {
         self.emit(events);
     }
 
-    /// Back to CLOSED with a fresh window, no backoff and no consecutive
-    /// trips. Calls in flight become stale.
+    /// Back to CLOSED with a fresh window, no backoff, no consecutive trips
+    /// and no recovery ramp. Calls in flight become stale.
     pub fn reset(&self) {
         self.manual(State::Closed, TransitionReason::Reset);
     }
@@ -138,6 +169,7 @@ impl CircuitBreaker {
     }
 
     pub(super) fn emit(&self, events: Events) {
+        let mut panics = notify::Panics::default();
         for change in events.changes.iter().flatten() {
             #[cfg(feature = "tracing")]
             tracing::warn!(
@@ -147,16 +179,14 @@ impl CircuitBreaker {
                 total_failures = change.total_failures,
                 success_rate = change.success_rate,
                 reason = %change.reason,
+                epoch = change.epoch,
                 "Circuit breaker state changed"
             );
-            for listener in &self.listeners {
-                listener.on_state_change(&self.name, change);
-            }
+            panics.each(&self.listeners, |l| l.on_state_change(&self.name, change));
         }
         if events.reset {
-            for listener in &self.listeners {
-                listener.on_reset(&self.name);
-            }
+            panics.each(&self.listeners, |l| l.on_reset(&self.name));
         }
+        panics.finish();
     }
 }

@@ -1,6 +1,8 @@
 //! Property test: random operation sequences against a plain reference
 //! model of the rules. The model keeps every call with its time and
-//! recounts the window from scratch, so it shares no code with the ring.
+//! recounts the window from scratch, so it shares no code with the ring;
+//! it judges the trip rules after every judged outcome (rule 1), and runs
+//! its own copy of the recovery ramp's admission rule.
 
 use std::time::Duration;
 
@@ -17,12 +19,14 @@ enum Op {
     Advance(u64),
     Acquire,
     Record(usize, Outcome),
-    /// Records with a handed-in latency (ms), which dates the outcome at
-    /// acquire time + latency, possibly ahead of the clock.
+    /// Records with a handed-in latency (ms), which decides slowness but not
+    /// when the outcome counts.
     RecordAfter(usize, Outcome, u64),
     Reset,
     ForceOpen,
     ForceClosed,
+    /// New thresholds (the window's length stays).
+    Reconfigure(u32, u32, f64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -41,26 +45,32 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Reset),
         1 => Just(Op::ForceOpen),
         1 => Just(Op::ForceClosed),
+        1 => (1u32..6, 1u32..7, prop_oneof![Just(0.0), Just(0.34), Just(0.5), Just(1.0)])
+            .prop_map(|(f, m, t)| Op::Reconfigure(f, m, t)),
     ]
 }
 
 fn config() -> impl Strategy<Value = Config> {
     (
-        1u32..6,
-        1u32..7,
+        (1u32..6, 1u32..7),
         prop_oneof![Just(0.0), Just(0.34), Just(0.5), Just(1.0)],
         1u32..4,
         any::<bool>(),
         1u64..4,
+        prop_oneof![Just(0), Just(3_000), Just(6_000)],
+        prop_oneof![Just(0.0), Just(0.1), Just(0.5)],
+        prop_oneof![Just(None), Just(Some(1_500)), Just(Some(4_000))],
     )
         .prop_map(
             |(
-                max_failures,
-                min_requests,
+                (max_failures, min_requests),
                 failure_threshold,
                 max_requests,
                 slow_trigger,
                 recovery,
+                ramp_ms,
+                ramp_floor,
+                abandoned_ms,
             )| Config {
                 max_failures,
                 min_requests,
@@ -73,6 +83,10 @@ fn config() -> impl Strategy<Value = Config> {
                 max_backoff: Duration::from_millis(1000),
                 slow_call_threshold: Duration::from_millis(800),
                 half_open_probe_timeout: Duration::from_secs(2),
+                recovery_ramp: Duration::from_millis(ramp_ms),
+                recovery_ramp_floor: ramp_floor,
+                abandoned_after: abandoned_ms.map(Duration::from_millis),
+                ..Config::default()
             },
         )
 }
@@ -104,6 +118,47 @@ struct Totals {
     rejected: u64,
 }
 
+/// The ramp rule, written out again: credit accrues by the share, a call
+/// passes when the credit reaches one and at most `ceil(share × n)` of the
+/// first `n` calls pass.
+#[derive(Debug, Clone, Copy)]
+struct ModelRamp {
+    start: u64,
+    end: u64,
+    floor: f64,
+    credit: f64,
+    seen: u64,
+    admitted: u64,
+}
+
+impl ModelRamp {
+    fn share(&self, now: u64) -> f64 {
+        if now >= self.end {
+            1.0
+        } else {
+            // The same floating-point operations as the breaker's, so that
+            // both make the same decisions at the edges.
+            let elapsed = (now - self.start) as f64;
+            let length = (self.end - self.start) as f64;
+            (self.floor + (1.0 - self.floor) * elapsed / length).clamp(0.0, 1.0)
+        }
+    }
+
+    fn admit(&mut self, now: u64) -> bool {
+        let share = self.share(now);
+        self.seen += 1;
+        self.credit += share;
+        if self.credit >= 1.0 && (self.admitted + 1) as f64 <= (share * self.seen as f64).ceil() {
+            self.credit -= 1.0;
+            self.admitted += 1;
+            true
+        } else {
+            self.credit = self.credit.min(1.0);
+            false
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Model {
     config: Config,
@@ -118,8 +173,10 @@ struct Model {
     backoff: u64,
     open_until: u64,
     probes: Vec<(u64, u64)>,
+    reclaimed: Vec<u64>,
     probe_successes: u32,
     next_probe: u64,
+    ramp: Option<ModelRamp>,
     totals: Totals,
     open_count: u64,
     recovery_attempts: u64,
@@ -139,8 +196,10 @@ impl Model {
             backoff: 0,
             open_until: 0,
             probes: Vec::new(),
+            reclaimed: Vec::new(),
             probe_successes: 0,
             next_probe: 0,
+            ramp: None,
             totals: Totals::default(),
             open_count: 0,
             recovery_attempts: 0,
@@ -162,14 +221,14 @@ impl Model {
     }
 
     fn go(&mut self, to: State) {
-        self.go_at(to, self.now);
+        self.go_at(to, self.now, false);
     }
 
-    /// A transition caused by an outcome dated `at` (which a handed-in
-    /// latency may put ahead of the clock).
-    fn go_at(&mut self, to: State, at: u64) {
+    /// A transition caused by an outcome dated `at`.
+    fn go_at(&mut self, to: State, at: u64, by_probes: bool) {
         self.epoch += 1;
         self.probes.clear();
+        self.ramp = None;
         match to {
             State::Open => {
                 self.trips += 1;
@@ -189,8 +248,20 @@ impl Model {
                 self.calls.clear();
                 self.latest = self.latest.max(at / BUCKET);
                 self.consecutive = 0;
-                self.trips = 0;
-                self.backoff = 0;
+                let ramp = Self::nanos(self.config.recovery_ramp);
+                if by_probes && ramp > 0 {
+                    self.ramp = Some(ModelRamp {
+                        start: at,
+                        end: at + ramp,
+                        floor: self.config.recovery_ramp_floor,
+                        credit: 1.0 - self.config.recovery_ramp_floor,
+                        seen: 0,
+                        admitted: 0,
+                    });
+                } else {
+                    self.trips = 0;
+                    self.backoff = 0;
+                }
             }
             State::ForcedOpen | State::ForcedClosed => {}
         }
@@ -207,12 +278,29 @@ impl Model {
 
     fn try_admit(&mut self) -> Result<ModelPermit, (State, u64)> {
         let now = self.now;
+        let closed = ModelPermit {
+            epoch: self.epoch,
+            start: now,
+            probe: None,
+        };
         match self.state {
-            State::Closed | State::ForcedClosed => Ok(ModelPermit {
-                epoch: self.epoch,
-                start: now,
-                probe: None,
-            }),
+            State::Closed => match &mut self.ramp {
+                Some(ramp) if now < ramp.end => {
+                    if ramp.admit(now) {
+                        Ok(closed)
+                    } else {
+                        Err((State::Closed, 0))
+                    }
+                }
+                Some(_) => {
+                    self.ramp = None;
+                    self.trips = 0;
+                    self.backoff = 0;
+                    Ok(closed)
+                }
+                None => Ok(closed),
+            },
+            State::ForcedClosed => Ok(closed),
             State::ForcedOpen => Err((State::ForcedOpen, u64::MAX)),
             State::Open if now < self.open_until => Err((State::Open, self.open_until - now)),
             State::Open => {
@@ -221,9 +309,19 @@ impl Model {
             }
             State::HalfOpen => {
                 let timeout = Self::nanos(self.config.half_open_probe_timeout);
-                if self.probes.iter().any(|&(_, start)| now - start > timeout) {
-                    self.totals.failures += 1;
-                    self.consecutive += 1;
+                let expired: Vec<u64> = self
+                    .probes
+                    .iter()
+                    .filter(|p| now - p.1 > timeout)
+                    .map(|p| p.0)
+                    .collect();
+                if !expired.is_empty() {
+                    for ticket in expired {
+                        self.totals.failures += 1;
+                        self.totals.timeouts += 1;
+                        self.consecutive += 1;
+                        self.reclaimed.push(ticket);
+                    }
                     self.go(State::Open);
                     return Err((State::Open, self.open_until - now));
                 }
@@ -264,13 +362,23 @@ impl Model {
     /// `latency`: handed in (ns), else measured on the clock.
     fn record(&mut self, permit: ModelPermit, outcome: Outcome, latency: Option<u64>) {
         let latency = latency.unwrap_or(self.now - permit.start);
-        let at = permit.start + latency;
+        // Outcomes are dated when recorded, whatever latency is handed in.
+        let at = self.now;
+        let held = at - permit.start;
+        let abandoned = self
+            .config
+            .abandoned_after
+            .is_some_and(|d| held > Self::nanos(d));
+        let outcome = if outcome == Outcome::Cancelled && abandoned {
+            Outcome::Timeout
+        } else {
+            outcome
+        };
         let judged = matches!(
             outcome,
             Outcome::Success | Outcome::Failure | Outcome::Timeout
         );
         let slow = judged && latency > Self::nanos(self.config.slow_call_threshold);
-        self.count(outcome, slow);
         let current = permit.epoch == self.epoch;
         if let Some(ticket) = permit.probe {
             let Some(i) = self
@@ -279,8 +387,15 @@ impl Model {
                 .position(|p| p.0 == ticket)
                 .filter(|_| current)
             else {
+                // A reclaimed probe already counted once, as a timeout.
+                if let Some(r) = self.reclaimed.iter().position(|t| *t == ticket) {
+                    self.reclaimed.remove(r);
+                } else {
+                    self.count(outcome, slow);
+                }
                 return;
             };
+            self.count(outcome, slow);
             self.probes.swap_remove(i);
             self.latest = self.latest.max(at / BUCKET);
             if judged {
@@ -295,17 +410,18 @@ impl Model {
                     self.consecutive = 0;
                     self.probe_successes += 1;
                     if self.probe_successes >= self.config.max_requests {
-                        self.go_at(State::Closed, at);
+                        self.go_at(State::Closed, at, true);
                     }
                 }
                 Outcome::Failure | Outcome::Timeout => {
                     self.consecutive += 1;
-                    self.go_at(State::Open, at);
+                    self.go_at(State::Open, at, false);
                 }
                 Outcome::Ignored | Outcome::Cancelled => {}
             }
             return;
         }
+        self.count(outcome, slow);
         if !judged || !current {
             return;
         }
@@ -317,8 +433,9 @@ impl Model {
             slow,
         });
         self.consecutive = if failed { self.consecutive + 1 } else { 0 };
-        if self.state == State::Closed && (failed || slow) && self.should_trip() {
-            self.go_at(State::Open, at);
+        // Rule 1: every judged outcome, success included.
+        if self.state == State::Closed && self.should_trip() {
+            self.go_at(State::Open, at, false);
         }
     }
 
@@ -342,6 +459,10 @@ impl Model {
             self.go(to);
         }
     }
+
+    fn ramp_over(&self) -> bool {
+        self.ramp.is_some_and(|r| self.now >= r.end)
+    }
 }
 
 fn check(cb: &CircuitBreaker, model: &Model) -> Result<(), TestCaseError> {
@@ -362,12 +483,19 @@ fn check(cb: &CircuitBreaker, model: &Model) -> Result<(), TestCaseError> {
         (t.ignored, t.cancelled, t.rejected)
     );
     prop_assert_eq!(m.consecutive_failures, model.consecutive);
-    prop_assert_eq!(m.consecutive_trips, model.trips);
-    prop_assert_eq!(m.current_backoff, Duration::from_nanos(model.backoff));
+    let (trips, backoff) = if model.ramp_over() {
+        (0, 0)
+    } else {
+        (model.trips, model.backoff)
+    };
+    prop_assert_eq!(m.consecutive_trips, trips);
+    prop_assert_eq!(m.current_backoff, Duration::from_nanos(backoff));
     prop_assert_eq!(
         (m.circuit_open_count, m.recovery_attempts),
         (model.open_count, model.recovery_attempts)
     );
+    let share = model.ramp.map_or(1.0, |r| r.share(model.now));
+    prop_assert_eq!(m.admitted_share, share);
     if matches!(model.state, State::Closed | State::ForcedClosed) {
         let (calls, failures, slow) = model.window();
         prop_assert_eq!(
@@ -378,8 +506,16 @@ fn check(cb: &CircuitBreaker, model: &Model) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    // 400 cases by default; `PROPTEST_CASES=N` runs more.
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn breaker_agrees_with_the_reference_model(config in config(), ops in prop::collection::vec(op(), 1..250)) {
@@ -428,6 +564,11 @@ proptest! {
                 Op::ForceClosed => {
                     cb.force_closed();
                     model.manual(State::ForcedClosed);
+                }
+                Op::Reconfigure(max_failures, min_requests, failure_threshold) => {
+                    let config = Config { max_failures, min_requests, failure_threshold, ..model.config.clone() };
+                    cb.reconfigure(config.clone()).unwrap();
+                    model.config = config;
                 }
             }
             check(&cb, &model)?;

@@ -56,7 +56,7 @@ fn totals_add_up_and_probes_stay_bounded() {
                             tally.rejected.fetch_add(1, Ordering::Relaxed);
                             continue;
                         };
-                        let epoch = permit.epoch;
+                        let epoch = permit.ticket.epoch;
                         if permit.is_probe() {
                             let mut map = outstanding.lock().unwrap();
                             let n = map.entry(epoch).or_default();

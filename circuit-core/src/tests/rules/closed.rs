@@ -52,11 +52,9 @@ fn failure_rate_is_inclusive_and_waits_for_min_requests() {
     }
     fail(&cb, 1);
     assert_eq!(cb.state(), State::Closed);
-    // 10th call, a success: rates are not evaluated on fast successes.
+    // 10th call, a success: it completes min_requests at 5 / 10 >= 0.5,
+    // and every outcome is judged (rule 1).
     succeed(&cb, 1);
-    assert_eq!(cb.state(), State::Closed);
-    // 11th call: 6 / 11 >= 0.5.
-    fail(&cb, 1);
     assert_eq!(cb.state(), State::Open);
 
     // Exactly at the threshold trips (inclusive): 5 of 10.
@@ -77,7 +75,7 @@ fn the_window_slides() {
     // 60 s window in 6 s buckets.
     let config = Config {
         max_failures: 100,
-        min_requests: 4,
+        min_requests: 8,
         failure_threshold: 0.5,
         ..Config::default()
     };
@@ -90,11 +88,13 @@ fn the_window_slides() {
     clock.advance(31 * SEC);
     let m = cb.metrics();
     assert_eq!((m.window.calls, m.window.failures), (3, 0));
-    // Two failures now make 2 / 5 < 0.5: still closed...
-    fail(&cb, 2);
+    // 3 failures and 2 successes make 3 / 8 < 0.5: still closed...
+    fail(&cb, 3);
+    succeed(&cb, 2);
     assert_eq!(cb.state(), State::Closed);
-    // ...where the old failures would have tripped it (5 / 8).
-    fail(&cb, 1);
+    // ...where the old failures would have tripped it (6 / 11); two more
+    // failures make 5 / 10.
+    fail(&cb, 2);
     assert_eq!(cb.state(), State::Open);
     // Long after, nothing is left.
     cb.reset();

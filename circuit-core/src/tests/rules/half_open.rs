@@ -169,7 +169,7 @@ fn dropped_permits_count_as_cancelled_and_free_their_slot() {
 }
 
 #[test]
-fn a_probe_held_past_the_timeout_is_reclaimed_as_a_failure() {
+fn a_probe_held_past_the_timeout_is_reclaimed_as_one_timeout() {
     let (cb, clock) = breaker(Config {
         max_failures: 1,
         max_requests: 2,
@@ -189,10 +189,13 @@ fn a_probe_held_past_the_timeout_is_reclaimed_as_a_failure() {
         TransitionReason::ProbeTimedOut
     );
     let m = cb.metrics();
-    assert_eq!(m.total_failures, 2);
+    assert_eq!((m.total_failures, m.timeout_count), (2, 1));
     assert_eq!(m.current_backoff, SEC, "reclaiming reopens with k + 1");
-    // The late outcome of the reclaimed probe is stale.
+    // The late outcome of the reclaimed probe drives nothing and does not
+    // count a second request: the probe was counted once, as a timeout.
+    let requests = m.total_requests;
     leaked.record_success();
     assert_eq!(cb.state(), State::Open);
-    assert_eq!(cb.metrics().total_successes, 1);
+    let m = cb.metrics();
+    assert_eq!((m.total_successes, m.total_requests), (0, requests));
 }
