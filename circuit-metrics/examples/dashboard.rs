@@ -31,7 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut breakers = Vec::new();
     for i in 0..count {
         let name = format!("kol-backend-{i:03}");
-        let breaker = Arc::new(CircuitBreaker::builder(name).config(config.clone()).build()?);
+        let breaker = Arc::new(
+            CircuitBreaker::builder(name)
+                .config(config.clone())
+                .build()?,
+        );
         collector.register(BreakerSource::new(Arc::clone(&breaker)));
         breakers.push(breaker);
     }
@@ -58,7 +62,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
-                let fails = if down { seed % 100 < 90 } else { seed % 100 < 2 };
+                let fails = if down {
+                    seed % 100 < 90
+                } else {
+                    seed % 100 < 2
+                };
                 if let Ok(permit) = breaker.try_acquire() {
                     if fails {
                         permit.record_failure();

@@ -7,11 +7,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use circuit_core::{HISTORY_CAPACITY, Metrics, State, TransitionRecord};
+use circuit_core::{Config, HISTORY_CAPACITY, Metrics, RejectReason, State, TransitionRecord};
 
 use super::set::BreakerSet;
 use super::wire::{
-    History, Live, Membership, Rejections, Thresholds, Transition, millis, unix_millis,
+    History, Live, Membership, Reconfigured, Rejections, Thresholds, Transition, millis,
+    unix_millis,
 };
 use crate::BreakerSource;
 
@@ -28,6 +29,7 @@ pub(super) enum Found {
     Transition(Transition),
     Rejections(Rejections),
     Membership(Membership),
+    Reconfigured(Reconfigured),
     /// The one-second tick: [`Board::lives`] has fresh values.
     Tick,
 }
@@ -47,6 +49,8 @@ struct Tracked {
     /// The breaker's address: names may repeat, breakers may not.
     key: usize,
     name: String,
+    /// The config last seen: a new `Arc` means `reconfigure` ran.
+    config: Arc<Config>,
     seen_state: State,
     /// Worst state seen since the last tick.
     worst: State,
@@ -106,7 +110,7 @@ impl Board {
     }
 
     /// What `/api/breakers` lists for each breaker.
-    pub(super) fn views(&self) -> Vec<(&Live, Thresholds, Vec<Transition>, History)> {
+    pub(super) fn views(&self) -> Vec<(&Live, Arc<Config>, Vec<Transition>, History)> {
         let end_ms = self.ticked_at.map(unix_millis).unwrap_or_default();
         self.tracked
             .iter()
@@ -119,12 +123,7 @@ impl Board {
                     .skip(records.len().saturating_sub(RECENT_TRANSITIONS))
                     .map(|r| Transition::of(&t.name, r))
                     .collect();
-                Some((
-                    live,
-                    Thresholds::of(breaker.config()),
-                    recent,
-                    t.history(end_ms),
-                ))
+                Some((live, breaker.config(), recent, t.history(end_ms)))
             })
             .collect()
     }
@@ -171,6 +170,7 @@ impl Tracked {
         let mut history = breaker.transitions();
         Self {
             name: breaker.name().to_owned(),
+            config: breaker.config(),
             key,
             seen_state: state,
             worst: state,
@@ -191,6 +191,19 @@ impl Tracked {
         let breaker = Arc::clone(self.source.breaker());
         let state = breaker.state();
         let moved = state != self.seen_state;
+        let config = breaker.config();
+        if !Arc::ptr_eq(&config, &self.config) {
+            let old = std::mem::replace(&mut self.config, config);
+            let changed = old.changed_fields(&self.config);
+            if !changed.is_empty() {
+                found.push(Found::Reconfigured(Reconfigured {
+                    name: self.name.clone(),
+                    changed,
+                    thresholds: Thresholds::of(&self.config),
+                    config: Arc::clone(&self.config),
+                }));
+            }
+        }
         let may_reject = !state.admits_all()
             || !self.seen_state.admits_all()
             || self.live.as_ref().is_some_and(|l| l.admitted_share < 1.0);
@@ -246,7 +259,7 @@ impl Tracked {
                 name: self.name.clone(),
                 count,
                 state: m.state,
-                reason: rejection_reason(m.state),
+                reason: rejection_reason(m.state).as_str(),
             }));
             self.rejected_reported = Some(m.total_rejected);
             self.last_burst_sweep = Some(sweep);
@@ -303,7 +316,7 @@ impl Tracked {
             } else {
                 0
             },
-            admitted_share: 1.0,
+            admitted_share: m.admitted_share,
             consecutive_failures: m.consecutive_failures,
             trips: m.circuit_open_count,
             rejected_total: m.total_rejected,
@@ -352,13 +365,14 @@ fn state_digit(state: State) -> char {
     char::from(b'0' + index as u8)
 }
 
-/// Why a breaker in `state` rejects calls.
-fn rejection_reason(state: State) -> &'static str {
+/// Why a breaker in `state` rejects calls (closed ones only during a
+/// recovery ramp).
+fn rejection_reason(state: State) -> RejectReason {
     match state {
-        State::Open => "open",
-        State::ForcedOpen => "forced_open",
-        State::HalfOpen => "half_open_full",
-        _ => "ramping",
+        State::Open => RejectReason::Open,
+        State::ForcedOpen => RejectReason::ForcedOpen,
+        State::HalfOpen => RejectReason::HalfOpenFull,
+        _ => RejectReason::Ramping,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use circuit_core::CircuitBreaker;
+use circuit_core::{CircuitBreaker, Config};
 use hyper::header::{AUTHORIZATION, HeaderMap};
 use subtle::ConstantTimeEq;
 
@@ -65,6 +65,8 @@ pub(super) enum Action {
     Reset,
     ForceOpen,
     ForceClosed,
+    /// `reconfigure` with the fields given, the others kept.
+    Reconfigure,
 }
 
 impl Action {
@@ -73,6 +75,7 @@ impl Action {
             "reset" => Some(Self::Reset),
             "force-open" => Some(Self::ForceOpen),
             "force-closed" => Some(Self::ForceClosed),
+            "reconfigure" => Some(Self::Reconfigure),
             _ => None,
         }
     }
@@ -82,16 +85,51 @@ impl Action {
             Self::Reset => "reset",
             Self::ForceOpen => "force-open",
             Self::ForceClosed => "force-closed",
+            Self::Reconfigure => "reconfigure",
         }
     }
 
-    pub(super) fn apply(self, breaker: &CircuitBreaker) {
+    /// Does it; `changes` (a JSON object of config fields) is what
+    /// `reconfigure` takes. Returns the config fields changed.
+    ///
+    /// # Errors
+    /// What to tell the operator when the action cannot be done.
+    pub(super) fn apply(
+        self,
+        breaker: &CircuitBreaker,
+        changes: Option<serde_json::Value>,
+    ) -> Result<Vec<&'static str>, String> {
         match self {
             Self::Reset => breaker.reset(),
             Self::ForceOpen => breaker.force_open(),
             Self::ForceClosed => breaker.force_closed(),
+            Self::Reconfigure => {
+                let old = breaker.config();
+                let new = patched(&old, changes)?;
+                let changed = old.changed_fields(&new);
+                breaker
+                    .reconfigure(new)
+                    .map_err(|e| format!("config refused: {e}"))?;
+                return Ok(changed);
+            }
         }
+        Ok(Vec::new())
     }
+}
+
+/// `config` with the fields of `changes` replaced: what a partial
+/// `reconfigure` asks for.
+fn patched(config: &Config, changes: Option<serde_json::Value>) -> Result<Config, String> {
+    let Some(serde_json::Value::Object(changes)) = changes else {
+        return Err("reconfigure needs \"config\": an object of the fields to change".into());
+    };
+    let mut merged = match serde_json::to_value(config) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => return Err("the current config cannot be written as JSON".into()),
+    };
+    merged.extend(changes);
+    serde_json::from_value(serde_json::Value::Object(merged))
+        .map_err(|e| format!("config refused: {e}"))
 }
 
 #[cfg(test)]
@@ -133,9 +171,45 @@ mod tests {
 
     #[test]
     fn actions_have_stable_names() {
-        for action in [Action::Reset, Action::ForceOpen, Action::ForceClosed] {
+        for action in [
+            Action::Reset,
+            Action::ForceOpen,
+            Action::ForceClosed,
+            Action::Reconfigure,
+        ] {
             assert_eq!(Action::parse(action.as_str()), Some(action));
         }
         assert_eq!(Action::parse("explode"), None);
+    }
+
+    #[test]
+    fn a_partial_config_changes_only_its_fields() {
+        let cb = CircuitBreaker::builder("kol-matcher").build().unwrap();
+        let changes = serde_json::json!({"failure_threshold": 0.25, "recovery_timeout": "45s"});
+        let changed = Action::Reconfigure.apply(&cb, Some(changes)).unwrap();
+        assert_eq!(changed, ["failure_threshold", "recovery_timeout"]);
+        let config = cb.config();
+        assert_eq!(config.failure_threshold, 0.25);
+        assert_eq!(config.recovery_timeout, std::time::Duration::from_secs(45));
+        assert_eq!(config.max_failures, Config::default().max_failures);
+    }
+
+    #[test]
+    fn a_bad_config_is_refused_naming_the_field_and_changes_nothing() {
+        let cb = CircuitBreaker::builder("kol-matcher").build().unwrap();
+        let before = cb.config();
+        for changes in [
+            serde_json::json!({"failure_threshold": 2.0}),
+            serde_json::json!({"recovery_timeout": "soon"}),
+            serde_json::json!({"no_such_field": 1}),
+        ] {
+            let error = Action::Reconfigure
+                .apply(&cb, Some(changes.clone()))
+                .unwrap_err();
+            let field = changes.as_object().unwrap().keys().next().unwrap().clone();
+            assert!(error.contains(&field), "{error}");
+        }
+        assert!(Action::Reconfigure.apply(&cb, None).is_err());
+        assert_eq!(*cb.config(), *before);
     }
 }

@@ -129,6 +129,9 @@ fn events(mut shared: broadcast::Receiver<Bytes>) -> Response<Body> {
 struct ControlRequest {
     breaker: String,
     action: String,
+    /// For `reconfigure`: the config fields to change.
+    #[serde(default)]
+    config: Option<serde_json::Value>,
 }
 
 impl Inner {
@@ -169,7 +172,7 @@ impl Inner {
                 return refuse(
                     StatusCode::BAD_REQUEST,
                     &format!(
-                        "expected {{\"breaker\": name, \"action\": \"reset\" | \"force-open\" | \"force-closed\"}}: {e}"
+                        "expected {{\"breaker\": name, \"action\": \"reset\" | \"force-open\" | \"force-closed\" | \"reconfigure\", \"config\": {{fields}}}}: {e}"
                     ),
                 );
             }
@@ -178,7 +181,7 @@ impl Inner {
             return refuse(
                 StatusCode::BAD_REQUEST,
                 &format!(
-                    "unknown action {:?}; use reset, force-open or force-closed",
+                    "unknown action {:?}; use reset, force-open, force-closed or reconfigure",
                     asked.action
                 ),
             );
@@ -207,12 +210,19 @@ impl Inner {
             }
         };
         let from = breaker.state();
-        action.apply(&breaker);
+        let changed = match action.apply(&breaker, asked.config) {
+            Ok(changed) => changed,
+            Err(why) => {
+                tracing::warn!(breaker = %asked.breaker, action = action.as_str(), %peer, %why, "Dashboard control action refused");
+                return refuse(StatusCode::BAD_REQUEST, &why);
+            }
+        };
         let done = ControlDone {
             name: asked.breaker,
             action: action.as_str(),
             from,
             to: breaker.state(),
+            changed,
             peer: peer.to_string(),
         };
         tracing::warn!(
@@ -220,6 +230,7 @@ impl Inner {
             action = done.action,
             from_state = %done.from,
             to_state = %done.to,
+            changed = %done.changed.join(", "),
             %peer,
             "Dashboard control action"
         );

@@ -169,6 +169,7 @@ impl Inner {
                 Found::Transition(t) => self.publish("transition", &t),
                 Found::Rejections(r) => self.publish("rejections", &r),
                 Found::Membership(m) => self.publish("breakers", &m),
+                Found::Reconfigured(r) => self.publish("reconfigured", &r),
                 Found::Tick if self.events.receiver_count() > 0 => {
                     let tick = wire::Tick {
                         t_ms: wire::unix_millis(now),
@@ -202,14 +203,13 @@ impl Inner {
             history_seconds: board::HISTORY_SECONDS,
             breakers: views
                 .into_iter()
-                .map(
-                    |(live, thresholds, transitions, history)| wire::BreakerView {
-                        live,
-                        thresholds,
-                        transitions,
-                        history,
-                    },
-                )
+                .map(|(live, config, transitions, history)| wire::BreakerView {
+                    live,
+                    thresholds: wire::Thresholds::of(&config),
+                    config,
+                    transitions,
+                    history,
+                })
                 .collect(),
         };
         serde_json::to_string(&snapshot).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))

@@ -146,12 +146,23 @@ fn control_is_refused_unless_enabled_and_authorised() {
     assert_eq!(control(addr, Some(TOKEN), "kol-matcher", "reset").0, 200);
     assert_eq!(cb.state(), State::Closed);
 
+    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
+    let body = r#"{"breaker":"kol-matcher","action":"reconfigure","config":{"max_failures":9}}"#;
+    let (status, _, answer) = request(addr, "POST", "/api/control", &auth, body);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains(r#""changed":["max_failures"]"#), "{answer}");
+    assert_eq!(cb.config().max_failures, 9);
+    let body = r#"{"breaker":"kol-matcher","action":"reconfigure","config":{"max_failures":0}}"#;
+    let (status, _, answer) = request(addr, "POST", "/api/control", &auth, body);
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("max_failures"), "{answer}");
+    assert_eq!(cb.config().max_failures, 9);
+
     assert_eq!(control(addr, Some(TOKEN), "nobody", "reset").0, 404);
     assert_eq!(control(addr, Some(TOKEN), "twin", "reset").0, 409);
     assert_eq!(control(addr, Some(TOKEN), "kol-matcher", "explode").0, 400);
     let (status, _, _) = request(addr, "GET", "/api/control", "", "");
     assert_eq!(status, 405);
-    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
     let (status, _, _) = request(addr, "POST", "/api/control", &auth, "not json");
     assert_eq!(status, 400);
 }

@@ -1,6 +1,7 @@
 //! The JSON the dashboard serves: `/api/breakers` and the `data` of each
 //! server-sent event. `docs/dashboard.md` describes every field.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use circuit_core::{Config, State, TransitionReason, TransitionRecord};
@@ -97,8 +98,20 @@ pub(super) struct Rejections {
     pub(super) name: String,
     pub(super) count: u64,
     pub(super) state: State,
-    /// `open`, `forced_open`, `half_open_full` or `ramping`.
+    /// `open`, `forced-open`, `half-open-full` or `ramping`
+    /// (circuit-core's `RejectReason`, inferred from the state).
     pub(super) reason: &'static str,
+}
+
+/// The `reconfigured` event: `reconfigure` swapped in a new config.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(super) struct Reconfigured {
+    pub(super) name: String,
+    /// The fields that differ, in declaration order.
+    pub(super) changed: Vec<&'static str>,
+    pub(super) thresholds: Thresholds,
+    /// The whole new config, with human durations.
+    pub(super) config: Arc<Config>,
 }
 
 /// The last five minutes of a breaker, one entry per second, oldest
@@ -121,6 +134,9 @@ pub(super) struct BreakerView<'a> {
     #[serde(flatten)]
     pub(super) live: &'a Live,
     pub(super) thresholds: Thresholds,
+    /// The current config, with human durations (what `reconfigure`
+    /// takes, field by field).
+    pub(super) config: Arc<Config>,
     /// The last transitions, oldest first.
     pub(super) transitions: Vec<Transition>,
     pub(super) history: History,
@@ -158,6 +174,9 @@ pub(super) struct ControlDone {
     pub(super) action: &'static str,
     pub(super) from: State,
     pub(super) to: State,
+    /// For `reconfigure`: the config fields it changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) changed: Vec<&'static str>,
     pub(super) peer: String,
 }
 

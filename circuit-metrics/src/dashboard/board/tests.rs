@@ -189,7 +189,7 @@ fn rejection_bursts_are_reported_at_once_then_at_most_once_a_second() {
     let first = board.sweep(&set, SystemTime::now());
     let bursts = rejections(&first);
     assert_eq!(bursts.len(), 1);
-    assert_eq!((bursts[0].count, bursts[0].reason), (3, "forced_open"));
+    assert_eq!((bursts[0].count, bursts[0].reason), (3, "forced-open"));
 
     let mut later = Vec::new();
     for _ in 0..SWEEPS_PER_TICK * 2 {
@@ -261,4 +261,36 @@ fn severity_orders_states_worst_first() {
     );
     assert_eq!(state_digit(State::Closed), '0');
     assert_eq!(state_digit(State::ForcedClosed), '4');
+}
+
+#[test]
+fn a_reconfiguration_is_reported_with_the_fields_it_changed() {
+    let cb = breaker("kol-matcher");
+    let set = vec![Arc::clone(&cb)];
+    let mut board = Board::default();
+    board.sweep(&set, SystemTime::now());
+    let mut config = (*cb.config()).clone();
+    config.failure_threshold = 0.3;
+    config.min_requests = 20;
+    cb.reconfigure(config).unwrap();
+    let found = board.sweep(&set, SystemTime::now());
+    let reconfigured: Vec<&Reconfigured> = found
+        .iter()
+        .filter_map(|f| match f {
+            Found::Reconfigured(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reconfigured.len(), 1, "{found:?}");
+    assert_eq!(
+        reconfigured[0].changed,
+        ["failure_threshold", "min_requests"]
+    );
+    assert_eq!(reconfigured[0].thresholds.failure_rate, 0.3);
+    assert!(
+        board
+            .sweep(&set, SystemTime::now())
+            .iter()
+            .all(|f| !matches!(f, Found::Reconfigured(_)))
+    );
 }
