@@ -314,7 +314,15 @@ fn transitions_resets_and_reconfigurations_are_never_suppressed() {
     });
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert_eq!(transitions, 10, "a trip and a reset per round");
-    assert_eq!(text.matches("Circuit breaker state changed").count(), 10, "{text}");
-    assert_eq!(text.matches("Circuit breaker reconfigured").count(), 5, "{text}");
+    assert_eq!(
+        text.matches("Circuit breaker state changed").count(),
+        10,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("Circuit breaker reconfigured").count(),
+        5,
+        "{text}"
+    );
     assert_eq!(text.matches("executing fallback").count(), 1, "{text}");
 }
