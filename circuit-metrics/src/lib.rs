@@ -57,8 +57,14 @@
 //!   source and export.
 //! * `tokio`: `Collector::spawn_interval`, the periodic driver.
 //! * `prometheus`: `PrometheusExporter` (text exposition with
-//!   `prometheus-client`, pulled at scrape time) and `MetricsServer`, a
-//!   tiny `/metrics` endpoint.
+//!   `prometheus-client`, pulled at scrape time), served as `/metrics` by
+//!   `MetricsServer`.
+//! * `dashboard`: the real-time breaker dashboard (`dashboard::Dashboard`):
+//!   one self-contained page, `/api/breakers`, `/api/events` (server-sent
+//!   events) and token-guarded control actions, served by `MetricsServer`
+//!   (`docs/dashboard.md`).
+//! * `http` (implied by the two above): `MetricsServer`, hyper on a tokio
+//!   runtime of its own thread, loopback by default.
 //! * `otlp`: `OtlpExporter`, OpenTelemetry observable instruments exported
 //!   over OTLP HTTP/protobuf by the SDK's periodic reader with the
 //!   blocking reqwest client. `otlp-grpc` adds gRPC.
