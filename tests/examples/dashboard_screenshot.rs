@@ -10,7 +10,6 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::Value;
 use tests::browser::{Browser, until};
 
 #[tokio::main]
@@ -45,7 +44,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(20)).await;
     until("the outage", Duration::from_secs(60), || async {
         let open = client.execute(both_open, vec![]).await.ok()?;
-        (open == Value::from(2)).then_some(())
+        (open == 2).then_some(())
     })
     .await;
     client
