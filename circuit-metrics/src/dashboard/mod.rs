@@ -1,5 +1,5 @@
 //! The real-time breaker dashboard (feature `dashboard`), served by
-//! [`MetricsServer`](crate::MetricsServer).
+//! [`MetricsServer`].
 //!
 //! * `/`: one self-contained page (HTML, CSS and JavaScript compiled into
 //!   the crate; it loads nothing from elsewhere).
