@@ -281,6 +281,12 @@ impl FailureRun {
         self.update(|run| word(tag, if keep { run } else { 0 }));
     }
 
+    /// Under the lock, at a trip: the new epoch's tag, with the run the
+    /// trip was judged on.
+    pub(crate) fn set(&self, tag: u32, run: u32) {
+        self.update(|_| word(tag, run));
+    }
+
     /// Under the lock: a success judged there ends the run.
     pub(crate) fn clear(&self, tag: u32) {
         self.update(|_| word(tag, 0));

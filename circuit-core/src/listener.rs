@@ -1,5 +1,6 @@
 //! Event hooks: transitions, rejections, slow calls, resets, per-call outcomes.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -28,6 +29,10 @@ pub enum TransitionReason {
     ForcedOpen,
     /// `force_closed()`.
     ForcedClosed,
+    /// [`open_for`](crate::CircuitBreaker::open_for): something outside the
+    /// breaker said the backend is down, e.g. a peer replica whose own
+    /// breaker for it opened ("opened by peer …").
+    External(Cow<'static, str>),
 }
 
 impl fmt::Display for TransitionReason {
@@ -41,6 +46,7 @@ impl fmt::Display for TransitionReason {
             Self::Reset => f.write_str("manual reset"),
             Self::ForcedOpen => f.write_str("forced open"),
             Self::ForcedClosed => f.write_str("forced closed"),
+            Self::External(why) => f.write_str(why),
         }
     }
 }

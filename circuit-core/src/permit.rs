@@ -77,11 +77,27 @@ pub(crate) struct Finished {
     pub(crate) start: u64,
     pub(crate) probe: u64,
     pub(crate) outcome: Outcome,
-    /// When it was recorded, on the breaker's clock.
+    /// When it ended on the breaker's clock: acquire time + latency. Read
+    /// from the clock unless a latency was handed in; then it may lie past
+    /// the clock's now until [`at_most`](Self::at_most) caps it.
     pub(crate) end: u64,
+    /// Whether `end` was read from the clock (so is not in the future).
+    pub(crate) end_is_now: bool,
     pub(crate) latency: u64,
     /// A Retry-After hint (ns), 0 for none.
     pub(crate) retry_after: u64,
+}
+
+impl Finished {
+    /// Caps the end at `now`: a handed-in latency never dates an outcome
+    /// past the clock's current time.
+    #[inline]
+    pub(crate) fn at_most(&mut self, now: impl FnOnce() -> u64) {
+        if !self.end_is_now {
+            self.end = self.end.min(now());
+            self.end_is_now = true;
+        }
+    }
 }
 
 impl Ticket {
@@ -100,18 +116,21 @@ impl Ticket {
     #[inline]
     fn finish(&mut self, breaker: &CircuitBreaker, outcome: Outcome) {
         self.done = true;
-        let now = breaker.clock.now_nanos();
-        let latency = if self.latency == NO_LATENCY {
-            now.saturating_sub(self.start)
+        let (end, latency, end_is_now) = if self.latency == NO_LATENCY {
+            let now = breaker.clock.now_nanos();
+            (now, now.saturating_sub(self.start), true)
         } else {
-            self.latency
+            // No clock read on the fast path: the end is acquire time +
+            // latency, capped at the clock's now wherever it could matter.
+            (self.start.saturating_add(self.latency), self.latency, false)
         };
         breaker.finish(Finished {
             epoch: self.epoch,
             start: self.start,
             probe: self.probe,
             outcome,
-            end: now,
+            end,
+            end_is_now,
             latency,
             retry_after: self.retry_after,
         });
@@ -124,9 +143,11 @@ macro_rules! permit_api {
     () => {
         /// Uses this latency instead of measuring one: the call is slow if
         /// it exceeds `slow_call_threshold`, and listeners see it. The
-        /// outcome is still dated when it is recorded, on the breaker's
-        /// clock: a latency longer than the permit was held cannot push the
-        /// window or an open period into the future.
+        /// outcome is dated acquire time + `latency`, which is when it
+        /// happened, but never later than the clock's now: a latency longer
+        /// than the permit was held cannot push the window or an open
+        /// period into the future. A quick success then reads no clock at
+        /// all.
         #[inline]
         pub fn set_latency(&mut self, latency: Duration) {
             self.ticket.latency = duration_to_nanos(latency).min(NO_LATENCY - 1);
@@ -193,8 +214,7 @@ macro_rules! permit_api {
 ///
 /// The call's latency runs from [`CircuitBreaker::try_acquire`] to the
 /// record, on the breaker's clock; if you measured it yourself, hand it in
-/// with [`set_latency`](Self::set_latency). Either way the outcome counts
-/// at the moment it is recorded.
+/// with [`set_latency`](Self::set_latency).
 #[must_use = "dropping a permit without recording counts the call as cancelled"]
 pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,

@@ -130,6 +130,18 @@ pub trait TripPolicy: Send + Sync + fmt::Debug {
     }
 }
 
+/// A shared policy: keep an `Arc` to read its state (a learned baseline,
+/// say) while the breaker uses it.
+impl<P: TripPolicy + ?Sized> TripPolicy for std::sync::Arc<P> {
+    fn should_trip(&self, window: &WindowSnapshot, config: &Config) -> Option<TripReason> {
+        (**self).should_trip(window, config)
+    }
+
+    fn may_trip_on_success(&self, window: &WindowSnapshot, config: &Config) -> bool {
+        (**self).may_trip_on_success(window, config)
+    }
+}
+
 /// The standard triggers: consecutive failures, then failure rate, then
 /// slow-call rate (when enabled); thresholds inclusive.
 #[derive(Debug, Clone, Copy, Default)]

@@ -21,6 +21,18 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Between a `SeqCst` access and the next one on the same thread, where
+/// the algorithm needs the total order of `SeqCst` accesses (the armed
+/// window, see `CircuitBreaker::rearm`). The accesses give that order
+/// themselves, so outside loom this is nothing; loom models the total order
+/// of `SeqCst` fences but not of `SeqCst` accesses, so under loom it is a
+/// fence, which gives loom the same order to check.
+#[inline(always)]
+pub(crate) fn seq_cst_point() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
+
 /// A shared value swapped whole: readers never lock and never see half of
 /// it (`arc-swap`). Under loom, a mutex around an `Arc`, which loom can
 /// model.

@@ -8,6 +8,7 @@
 mod circuitbreaker_rs;
 mod failsafe;
 mod ours;
+mod ours_chain;
 mod recloser;
 mod seatbelt;
 mod tower;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 pub(crate) use ours::{Ours, OursHandedIn};
+pub(crate) use ours_chain::OursChain;
 
 /// The open period of the breakers measured in the open state.
 pub(crate) const OPEN_FOR: std::time::Duration = std::time::Duration::from_secs(300);
@@ -109,6 +111,7 @@ pub(crate) fn visit_all(v: &mut impl Visit) {
     v.visit(&Ours::PLAIN);
     v.visit(&Ours::WITH_LATENCY);
     v.visit(&OursHandedIn);
+    v.visit(&OursChain);
     v.visit(&failsafe::Default);
     v.visit(&failsafe::Consecutive);
     v.visit(&recloser::Default);

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::transition::Move;
 use super::{CircuitBreaker, Cold, Events};
 use crate::Rejected;
 use crate::clock::duration_to_nanos;
@@ -26,7 +27,13 @@ impl CircuitBreaker {
     /// [`Rejected`], saying why and how long until a call may be allowed.
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>, Rejected> {
-        self.admit().map(|ticket| Permit::new(self, ticket))
+        let word = self.load();
+        let now = self.clock.now_nanos();
+        if word.admits_all() {
+            return Ok(Permit::new(self, Ticket::new(word.epoch(), now, NO_PROBE)));
+        }
+        self.admit_cold(word, now)
+            .map(|ticket| Permit::new(self, ticket))
     }
 
     /// [`try_acquire`](Self::try_acquire) for a breaker in an `Arc`: the
@@ -37,18 +44,14 @@ impl CircuitBreaker {
     /// As [`try_acquire`](Self::try_acquire).
     #[inline]
     pub fn try_acquire_owned(self: &Arc<Self>) -> Result<OwnedPermit, Rejected> {
-        self.admit()
-            .map(|ticket| OwnedPermit::new(Arc::clone(self), ticket))
-    }
-
-    #[inline]
-    fn admit(&self) -> Result<Ticket, Rejected> {
         let word = self.load();
         let now = self.clock.now_nanos();
         if word.admits_all() {
-            return Ok(Ticket::new(word.epoch(), now, NO_PROBE));
+            let ticket = Ticket::new(word.epoch(), now, NO_PROBE);
+            return Ok(OwnedPermit::new(Arc::clone(self), ticket));
         }
         self.admit_cold(word, now)
+            .map(|ticket| OwnedPermit::new(Arc::clone(self), ticket))
     }
 
     #[cold]
@@ -94,10 +97,7 @@ impl CircuitBreaker {
                 let word = self.transition(
                     cold,
                     word,
-                    State::HalfOpen,
-                    TransitionReason::OpenPeriodElapsed,
-                    now,
-                    0,
+                    Move::to(State::HalfOpen, TransitionReason::OpenPeriodElapsed, now),
                     events,
                 );
                 Ok(Ticket::new(word.epoch(), now, cold.probes.admit(now)))
@@ -129,10 +129,7 @@ impl CircuitBreaker {
             self.transition(
                 cold,
                 word,
-                State::Open,
-                TransitionReason::ProbeTimedOut,
-                now,
-                0,
+                Move::to(State::Open, TransitionReason::ProbeTimedOut, now),
                 events,
             );
             return Err(self.open_rejection(now));
@@ -168,7 +165,7 @@ impl CircuitBreaker {
     fn finish_ramp(&self, cold: &mut Cold) {
         cold.ramp = None;
         cold.trips = 0;
-        cold.current_backoff = Duration::ZERO;
+        cold.current_backoff = 0;
         self.publish(self.load().with_ramping(false));
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{CircuitBreaker, Cold};
+use super::{CircuitBreaker, Cold, Hooks};
 use crate::backoff::Backoff;
 use crate::clock::{BreakerClock, Clock, duration_to_nanos};
 use crate::counters::{Counters, FailureRun};
@@ -101,7 +101,9 @@ impl Builder {
         let breaker = CircuitBreaker {
             name: self.name.into_boxed_str(),
             config: SwapCell::new(shared(self.config)),
-            state: AtomicU64::new(Packed::new(State::Closed, 0).0),
+            // Armed: the first success is judged (a policy may trip on it,
+            // with a zero threshold say), and that judgment decides again.
+            state: AtomicU64::new(Packed::new(State::Closed, 0).with_armed(true).0),
             open_until: AtomicU64::new(0),
             bucket_end: AtomicU64::new(bucket_end),
             run: FailureRun::default(),
@@ -111,16 +113,15 @@ impl Builder {
             counters: Counters::new(),
             cold: Mutex::new(cold),
             clock,
-            policy: self.policy,
-            backoff: self.backoff,
+            hooks: (self.policy.is_some() || self.backoff.is_some()).then(|| {
+                Box::new(Hooks {
+                    policy: self.policy,
+                    backoff: self.backoff,
+                })
+            }),
             listeners: self.listeners.into_boxed_slice(),
         };
         breaker.cache_hot_values(&breaker.config.peek());
-        // A policy may trip on the very first success (a zero threshold).
-        {
-            let cold = crate::sync::lock(&breaker.cold);
-            breaker.rearm(&cold, now, &breaker.config.peek());
-        }
         Ok(breaker)
     }
 }

@@ -2,7 +2,7 @@
 //! the probe table, the recovery ramp and the history.
 
 use std::collections::VecDeque;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::HISTORY_CAPACITY;
 use crate::config::MAX_HALF_OPEN_REQUESTS;
@@ -22,11 +22,16 @@ pub(super) struct Cold {
     /// Consecutive trips since CLOSED (`k`); reset when a recovery ramp
     /// completes, or at once without one.
     pub(super) trips: u32,
-    pub(super) current_backoff: Duration,
-    pub(super) probes: Probes,
     pub(super) probe_successes: u32,
-    pub(super) ramp: Option<Ramp>,
-    pub(super) history: VecDeque<TransitionRecord>,
+    /// The backoff part of the current (or last) open period, in ns.
+    pub(super) current_backoff: u64,
+    pub(super) probes: Probes,
+    /// Boxed: most breakers never ramp, and memory per breaker counts.
+    pub(super) ramp: Option<Box<Ramp>>,
+    /// Allocated at the first transition (boxed, an empty `VecDeque` still
+    /// takes 32 bytes in every breaker).
+    #[allow(clippy::box_collection)]
+    pub(super) history: Option<Box<VecDeque<TransitionRecord>>>,
     pub(super) last_change: SystemTime,
     pub(super) open_count: u64,
     pub(super) recovery_attempts: u64,
@@ -39,11 +44,11 @@ impl Cold {
             tally: Tally::default(),
             success_base: 0,
             trips: 0,
-            current_backoff: Duration::ZERO,
-            probes: Probes::default(),
             probe_successes: 0,
+            current_backoff: 0,
+            probes: Probes::default(),
             ramp: None,
-            history: VecDeque::new(),
+            history: None,
             last_change: now,
             open_count: 0,
             recovery_attempts: 0,
@@ -51,10 +56,16 @@ impl Cold {
     }
 
     pub(super) fn remember(&mut self, record: TransitionRecord) {
-        if self.history.len() == HISTORY_CAPACITY {
-            self.history.pop_front();
+        let history = self.history.get_or_insert_with(Box::default);
+        if history.len() == HISTORY_CAPACITY {
+            history.pop_front();
         }
-        self.history.push_back(record);
+        history.push_back(record);
+    }
+
+    /// The transitions remembered, oldest first.
+    pub(super) fn history(&self) -> impl Iterator<Item = &TransitionRecord> {
+        self.history.iter().flat_map(|h| h.iter())
     }
 }
 
@@ -76,8 +87,12 @@ pub(super) struct Tally {
 
 /// The half-open probes holding slots, and the probes reclaimed from a
 /// holder that was too slow, whose late outcome must not count again.
+/// Allocated on the first HALF_OPEN: most breakers never get there.
 #[derive(Debug, Default)]
-pub(super) struct Probes {
+pub(super) struct Probes(Option<Box<ProbeTable>>);
+
+#[derive(Debug, Default)]
+struct ProbeTable {
     held: Vec<Probe>,
     /// Reclaimed tickets, oldest first; a permit that is never dropped
     /// (leaked with `mem::forget`) leaves one behind, so the list is capped.
@@ -95,30 +110,38 @@ pub(super) struct Probe {
 }
 
 impl Probes {
-    pub(super) fn len(&self) -> usize {
-        self.held.len()
+    fn table(&mut self) -> &mut ProbeTable {
+        self.0.get_or_insert_with(Box::default)
     }
 
-    /// Sizes the table on the first HALF_OPEN: most breakers never get
-    /// there.
+    pub(super) fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |t| t.held.len())
+    }
+
+    /// Sizes the table on the first HALF_OPEN.
     pub(super) fn prepare(&mut self, max_requests: u32) {
-        if self.held.capacity() == 0 {
-            self.held.reserve_exact(max_requests as usize);
+        let table = self.table();
+        if table.held.capacity() == 0 {
+            table.held.reserve_exact(max_requests as usize);
         }
     }
 
     pub(super) fn admit(&mut self, start: u64) -> u64 {
-        self.next_ticket += 1;
-        let ticket = NO_PROBE + self.next_ticket;
-        self.held.push(Probe { ticket, start });
+        let table = self.table();
+        table.next_ticket += 1;
+        let ticket = NO_PROBE + table.next_ticket;
+        table.held.push(Probe { ticket, start });
         ticket
     }
 
     /// Frees a held slot; false if the ticket holds none.
     pub(super) fn release(&mut self, ticket: u64) -> bool {
-        match self.held.iter().position(|p| p.ticket == ticket) {
+        let Some(table) = self.0.as_mut() else {
+            return false;
+        };
+        match table.held.iter().position(|p| p.ticket == ticket) {
             Some(slot) => {
-                self.held.swap_remove(slot);
+                table.held.swap_remove(slot);
                 true
             }
             None => false,
@@ -127,15 +150,18 @@ impl Probes {
 
     /// The start of the oldest held probe.
     pub(super) fn oldest_start(&self) -> Option<u64> {
-        self.held.iter().map(|p| p.start).min()
+        self.0.as_ref()?.held.iter().map(|p| p.start).min()
     }
 
     /// Takes the probes held longer than `timeout` at `now` into the
     /// reclaimed list; returns how many.
     pub(super) fn reclaim_expired(&mut self, now: u64, timeout: u64) -> u64 {
+        let Some(table) = self.0.as_mut() else {
+            return 0;
+        };
         let mut taken = 0;
-        let reclaimed = &mut self.reclaimed;
-        self.held.retain(|p| {
+        let reclaimed = &mut table.reclaimed;
+        table.held.retain(|p| {
             let expired = now.saturating_sub(p.start) > timeout;
             if expired {
                 if reclaimed.len() == RECLAIMED_CAPACITY {
@@ -152,9 +178,12 @@ impl Probes {
     /// Whether `ticket` was reclaimed (and forgets it: its outcome comes
     /// once).
     pub(super) fn take_reclaimed(&mut self, ticket: u64) -> bool {
-        match self.reclaimed.iter().position(|t| *t == ticket) {
+        let Some(table) = self.0.as_mut() else {
+            return false;
+        };
+        match table.reclaimed.iter().position(|t| *t == ticket) {
             Some(i) => {
-                self.reclaimed.remove(i);
+                table.reclaimed.remove(i);
                 true
             }
             None => false,
@@ -163,6 +192,8 @@ impl Probes {
 
     /// Every held slot is dropped (a transition out of HALF_OPEN).
     pub(super) fn clear(&mut self) {
-        self.held.clear();
+        if let Some(table) = self.0.as_mut() {
+            table.held.clear();
+        }
     }
 }

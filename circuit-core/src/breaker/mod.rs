@@ -68,9 +68,17 @@ pub struct CircuitBreaker {
     counters: Counters,
     cold: Mutex<Cold>,
     pub(crate) clock: BreakerClock,
+    /// A custom trip policy and backoff, if any (boxed: most breakers use
+    /// the defaults, and memory per breaker counts).
+    hooks: Option<Box<Hooks>>,
+    listeners: Box<[Arc<dyn EventListener>]>,
+}
+
+/// The replaceable decisions.
+#[derive(Debug, Default)]
+struct Hooks {
     policy: Option<Arc<dyn TripPolicy>>,
     backoff: Option<Arc<dyn Backoff>>,
-    listeners: Box<[Arc<dyn EventListener>]>,
 }
 
 impl CircuitBreaker {
@@ -103,12 +111,15 @@ impl CircuitBreaker {
     }
 
     fn policy(&self) -> &dyn TripPolicy {
-        self.policy.as_deref().unwrap_or(&DefaultTripPolicy)
+        self.hooks
+            .as_ref()
+            .and_then(|h| h.policy.as_deref())
+            .unwrap_or(&DefaultTripPolicy)
     }
 
     /// The backoff of the `trip`-th consecutive trip. Runs user code.
     fn backoff_for(&self, trip: u32, config: &Config) -> std::time::Duration {
-        match &self.backoff {
+        match self.hooks.as_ref().and_then(|h| h.backoff.as_ref()) {
             Some(custom) => custom.backoff(trip),
             None => ExponentialBackoff {
                 base: config.base_backoff,
@@ -169,26 +180,14 @@ impl CircuitBreaker {
         true
     }
 
-    /// Decides whether the next plain success must be judged (rule 1).
-    ///
-    /// Under the lock, in CLOSED. The mark is set *before* the stripes are
-    /// summed and cleared after, all `SeqCst`, while a fast success counts
-    /// itself (`SeqCst`) *before* it loads the mark: either this sum sees
-    /// that success, or that success sees the mark and is judged under the
-    /// lock. A success this sum misses can then only matter if the policy
-    /// said "armed", and then the mark stays set.
-    fn rearm(&self, cold: &Cold, now: u64, config: &Config) {
+    /// Under the lock: the next plain success of a CLOSED breaker must be
+    /// judged (see `judge`), because the window or the rules just changed
+    /// (a new bucket, a new config). That judgment decides again.
+    fn arm(&self) {
         let word = self.load();
-        if word.state() != State::Closed {
-            if word.armed() {
-                self.publish(word.with_armed(false));
-            }
-            return;
+        if word.state() == State::Closed && !word.armed() {
+            self.publish(word.with_armed(true));
         }
-        self.publish(word.with_armed(true));
-        let window = self.window_at(cold, now);
-        let armed = self.policy().may_trip_on_success(&window, config);
-        self.publish(word.with_armed(armed));
     }
 
     fn emit_reconfigured(&self, old: &Config, new: &Config) {

@@ -2,55 +2,77 @@
 
 use std::time::Duration;
 
+use super::transition::Move;
 use super::{CircuitBreaker, Cold, Events};
 use crate::counters::{Added, bump};
 use crate::listener::TransitionReason;
 use crate::notify;
 use crate::permit::{Finished, NO_PROBE};
 use crate::state::{Packed, State, epoch_tag};
-use crate::sync::{Ordering, lock};
+use crate::sync::{Ordering, lock, seq_cst_point};
 use crate::{Config, Outcome};
 
 impl CircuitBreaker {
     /// Counts a permit's outcome; called once per permit.
     #[inline]
     pub(crate) fn finish(&self, mut call: Finished) {
-        if call.outcome == Outcome::Cancelled
-            && call.end.saturating_sub(call.start) > self.abandoned_nanos.load(Ordering::Relaxed)
-        {
-            // Dropped after holding too long: the caller gave up on a call
-            // that hung, which says something about the backend.
-            call.outcome = Outcome::Timeout;
+        let now = || self.clock.now_nanos();
+        if call.outcome == Outcome::Cancelled {
+            call.at_most(now);
+            if call.end.saturating_sub(call.start) > self.abandoned_nanos.load(Ordering::Relaxed) {
+                // Dropped after holding too long: the caller gave up on a
+                // call that hung, which says something about the backend.
+                call.outcome = Outcome::Timeout;
+            }
         }
         let outcome = call.outcome;
         let slow = outcome.is_judged() && call.latency > self.slow_nanos.load(Ordering::Relaxed);
-        if call.probe != NO_PROBE {
-            self.finish_probe(&call, slow);
-        } else if outcome == Outcome::Success && !slow {
-            self.finish_fast_success(call.epoch, call.end);
+        let fast = call.probe == NO_PROBE && outcome == Outcome::Success && !slow;
+        if !fast {
+            call.at_most(now);
+        }
+        let events = if call.probe != NO_PROBE {
+            self.finish_probe(&call, slow)
+        } else if fast {
+            self.finish_fast_success(&mut call)
         } else if outcome.is_judged() {
-            self.finish_judged(&call, slow);
+            self.finish_judged(&call, slow)
         } else {
             // Ignored and cancelled calls never enter the window.
             self.counters.local().add(outcome);
+            None
+        };
+        if events.is_none() && self.listeners.is_empty() {
+            return;
+        }
+        // Every listener hears of any transition and of the call, whatever
+        // one of them does.
+        let mut panics = notify::Panics::default();
+        if let Some(events) = events {
+            self.emit_into(&mut panics, events);
         }
         if !self.listeners.is_empty() {
             let latency = Duration::from_nanos(call.latency);
-            notify::each(&self.listeners, |l| {
+            panics.each(&self.listeners, |l| {
                 l.on_call(&self.name, outcome, latency);
                 if slow {
                     l.on_slow_call(&self.name, latency);
                 }
             });
         }
+        panics.finish();
     }
 
     /// The hot path: a quick success admitted by a CLOSED breaker.
     #[inline]
-    fn finish_fast_success(&self, epoch: u64, now: u64) {
-        if now >= self.bucket_end.load(Ordering::Relaxed) {
-            self.rotate(now);
+    fn finish_fast_success(&self, call: &mut Finished) -> Option<Events> {
+        if call.end >= self.bucket_end.load(Ordering::Relaxed) {
+            call.at_most(|| self.clock.now_nanos());
+            if call.end >= self.bucket_end.load(Ordering::Relaxed) {
+                self.rotate(call.end);
+            }
         }
+        let epoch = call.epoch;
         let tag = epoch_tag(epoch);
         loop {
             match self.counters.local().add_success(tag) {
@@ -61,24 +83,29 @@ impl CircuitBreaker {
                 }
                 Added::Stale => {
                     bump(&self.stale_successes);
-                    return;
+                    return None;
                 }
                 Added::Full => self.roll_over(),
             }
         }
         self.run.end(tag);
         // After the count, `SeqCst` (see `rearm`).
-        let word = crate::state::Packed(self.state.load(Ordering::SeqCst));
+        seq_cst_point();
+        let word = Packed(self.state.load(Ordering::SeqCst));
         if word.armed() && word.epoch() == epoch {
-            self.judge_success(epoch, now);
+            call.at_most(|| self.clock.now_nanos());
+            return self.judge_success(epoch, call.end);
         }
+        None
     }
 
+    /// A new bucket: the window may have changed as old buckets left it,
+    /// so the success that starts the bucket is judged.
     #[cold]
     fn rotate(&self, now: u64) {
         let mut cold = lock(&self.cold);
         if self.advance_ring(&mut cold, now) {
-            self.rearm(&cold, now, &self.config.peek());
+            self.arm();
         }
     }
 
@@ -102,23 +129,28 @@ impl CircuitBreaker {
     /// A success counted while the window was armed: it may complete
     /// `min_requests` over a failure rate at or above the threshold.
     #[cold]
-    fn judge_success(&self, epoch: u64, now: u64) {
+    fn judge_success(&self, epoch: u64, now: u64) -> Option<Events> {
         let mut events = Events::default();
-        {
-            let mut cold = lock(&self.cold);
-            let word = self.load();
-            if word.epoch() != epoch || word.state() != State::Closed {
-                return;
-            }
-            self.advance_ring(&mut cold, now);
-            self.judge(&mut cold, word, now, 0, &mut events);
+        let mut cold = lock(&self.cold);
+        let word = self.load();
+        if word.epoch() != epoch || word.state() != State::Closed {
+            return None;
         }
-        self.emit(events);
+        self.advance_ring(&mut cold, now);
+        self.judge(&mut cold, word, now, 0, &mut events);
+        Some(events)
     }
 
     /// Under the lock, in CLOSED, after an outcome of the current epoch
-    /// was counted: trips if the policy says so, else re-arms. User code
-    /// (the policy) runs before anything changes.
+    /// was counted: trips if the policy says so, else decides whether the
+    /// next plain success must be judged (rule 1). User code (the policy)
+    /// runs before anything changes.
+    ///
+    /// The armed mark is set *before* the stripes are summed, and a fast
+    /// success counts itself *before* it loads the mark, all `SeqCst`. So
+    /// every success is either in this sum, and judged here, or sees the
+    /// mark this judgment leaves: set, or cleared because the policy said
+    /// no success after this window could trip.
     fn judge(
         &self,
         cold: &mut Cold,
@@ -128,20 +160,23 @@ impl CircuitBreaker {
         events: &mut Events,
     ) {
         let config = self.config.peek();
+        self.publish(word.with_armed(true));
+        seq_cst_point();
         let window = self.window_at(cold, now);
-        match self.policy().should_trip(&window, &config) {
+        let policy = self.policy();
+        match policy.should_trip(&window, &config) {
             Some(reason) => {
-                self.transition(
-                    cold,
-                    word,
-                    State::Open,
-                    TransitionReason::Tripped(reason),
-                    now,
+                let change = Move {
                     retry_after,
-                    events,
-                );
+                    judged: Some(window),
+                    ..Move::to(State::Open, TransitionReason::Tripped(reason), now)
+                };
+                self.transition(cold, word, change, events);
             }
-            None => self.rearm(cold, now, &config),
+            None => {
+                let armed = policy.may_trip_on_success(&window, &config);
+                self.publish(word.with_armed(armed));
+            }
         }
     }
 
@@ -197,26 +232,24 @@ impl CircuitBreaker {
 
     /// A failure, timeout or slow call admitted outside HALF_OPEN: counts
     /// it and, in CLOSED, asks the trip policy.
-    fn finish_judged(&self, call: &Finished, slow: bool) {
+    fn finish_judged(&self, call: &Finished, slow: bool) -> Option<Events> {
         let mut events = Events::default();
-        {
-            let mut cold = lock(&self.cold);
-            let word = self.load();
-            if word.epoch() != call.epoch {
-                self.count_stale(&mut cold, call.outcome, slow);
-                return;
-            }
-            self.advance_ring(&mut cold, call.end);
-            self.count_judged(&mut cold, word, call.outcome, slow);
-            if word.state() == State::Closed {
-                let retry_after = self.capped_retry_after(call.retry_after);
-                self.judge(&mut cold, word, call.end, retry_after, &mut events);
-            }
+        let mut cold = lock(&self.cold);
+        let word = self.load();
+        if word.epoch() != call.epoch {
+            self.count_stale(&mut cold, call.outcome, slow);
+            return None;
         }
-        self.emit(events);
+        self.advance_ring(&mut cold, call.end);
+        self.count_judged(&mut cold, word, call.outcome, slow);
+        if word.state() == State::Closed {
+            let retry_after = self.capped_retry_after(call.retry_after);
+            self.judge(&mut cold, word, call.end, retry_after, &mut events);
+        }
+        Some(events)
     }
 
-    fn finish_probe(&self, call: &Finished, slow: bool) {
+    fn finish_probe(&self, call: &Finished, slow: bool) -> Option<Events> {
         let mut events = Events::default();
         {
             let mut cold = lock(&self.cold);
@@ -228,7 +261,7 @@ impl CircuitBreaker {
                 if !cold.probes.take_reclaimed(call.probe) {
                     self.count_stale(&mut cold, call.outcome, slow);
                 }
-                return;
+                return None;
             }
             self.advance_ring(&mut cold, call.end);
             self.count_judged(&mut cold, word, call.outcome, slow);
@@ -237,33 +270,22 @@ impl CircuitBreaker {
                 Outcome::Success => {
                     cold.probe_successes = cold.probe_successes.saturating_add(1);
                     if cold.probe_successes >= config.max_requests {
-                        self.transition(
-                            &mut cold,
-                            word,
-                            State::Closed,
-                            TransitionReason::ProbesSucceeded,
-                            call.end,
-                            0,
-                            &mut events,
-                        );
+                        let change =
+                            Move::to(State::Closed, TransitionReason::ProbesSucceeded, call.end);
+                        self.transition(&mut cold, word, change, &mut events);
                     }
                 }
                 Outcome::Failure | Outcome::Timeout => {
-                    let retry_after = self.capped_retry_after(call.retry_after);
-                    self.transition(
-                        &mut cold,
-                        word,
-                        State::Open,
-                        TransitionReason::ProbeFailed,
-                        call.end,
-                        retry_after,
-                        &mut events,
-                    );
+                    let change = Move {
+                        retry_after: self.capped_retry_after(call.retry_after),
+                        ..Move::to(State::Open, TransitionReason::ProbeFailed, call.end)
+                    };
+                    self.transition(&mut cold, word, change, &mut events);
                 }
                 Outcome::Ignored | Outcome::Cancelled => {}
             }
         }
-        self.emit(events);
+        Some(events)
     }
 
     /// A Retry-After hint, capped by `max_retry_after`.

@@ -72,7 +72,7 @@ impl CircuitBreaker {
                     .store(cold.ring.current_bucket_end(), Ordering::Relaxed);
             }
             // New thresholds judge the very next success.
-            self.rearm(&cold, now, &new);
+            self.arm();
             (old, window_restarted)
         };
         #[cfg(feature = "tracing")]

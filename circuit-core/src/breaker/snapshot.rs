@@ -80,7 +80,7 @@ impl CircuitBreaker {
             current_backoff: if ramp_done {
                 Duration::ZERO
             } else {
-                cold.current_backoff
+                Duration::from_nanos(cold.current_backoff)
             },
             total_rejected: life.rejected,
             total_slow: life.slow,
@@ -102,7 +102,7 @@ impl CircuitBreaker {
 
     /// The last [`HISTORY_CAPACITY`](super::HISTORY_CAPACITY) transitions, oldest first.
     pub fn transitions(&self) -> Vec<TransitionRecord> {
-        lock(&self.cold).history.iter().cloned().collect()
+        lock(&self.cold).history().cloned().collect()
     }
 
     /// Lifetime totals (under the lock).

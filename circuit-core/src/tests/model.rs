@@ -19,8 +19,8 @@ enum Op {
     Advance(u64),
     Acquire,
     Record(usize, Outcome),
-    /// Records with a handed-in latency (ms), which decides slowness but not
-    /// when the outcome counts.
+    /// Records with a handed-in latency (ms), which dates the outcome at
+    /// acquire time + latency, but never past the clock's now.
     RecordAfter(usize, Outcome, u64),
     Reset,
     ForceOpen,
@@ -212,7 +212,13 @@ impl Model {
 
     /// `(calls, failures, slow)` in the window now.
     fn window(&self) -> (u64, u64, u64) {
-        let newest = (self.now / BUCKET).max(self.latest);
+        self.window_at(self.now)
+    }
+
+    /// `(calls, failures, slow)` in the window at `at` (the latest bucket
+    /// started, if later: the window never goes back).
+    fn window_at(&self, at: u64) -> (u64, u64, u64) {
+        let newest = (at / BUCKET).max(self.latest);
         let oldest = (newest + 1).saturating_sub(10);
         let live = self.calls.iter().filter(|c| c.bucket >= oldest);
         live.fold((0, 0, 0), |(n, f, s), c| {
@@ -362,8 +368,8 @@ impl Model {
     /// `latency`: handed in (ns), else measured on the clock.
     fn record(&mut self, permit: ModelPermit, outcome: Outcome, latency: Option<u64>) {
         let latency = latency.unwrap_or(self.now - permit.start);
-        // Outcomes are dated when recorded, whatever latency is handed in.
-        let at = self.now;
+        // Dated acquire time + latency, but never past the clock's now.
+        let at = (permit.start + latency).min(self.now);
         let held = at - permit.start;
         let abandoned = self
             .config
@@ -433,19 +439,20 @@ impl Model {
             slow,
         });
         self.consecutive = if failed { self.consecutive + 1 } else { 0 };
-        // Rule 1: every judged outcome, success included.
-        if self.state == State::Closed && self.should_trip() {
+        // Rule 1: every judged outcome, success included, judged on the
+        // window at its date.
+        if self.state == State::Closed && self.should_trip(at) {
             self.go_at(State::Open, at, false);
         }
     }
 
     /// The trip rules, written out again on purpose.
-    fn should_trip(&self) -> bool {
+    fn should_trip(&self, at: u64) -> bool {
         let c = &self.config;
         if self.consecutive >= c.max_failures {
             return true;
         }
-        let (calls, failures, slow) = self.window();
+        let (calls, failures, slow) = self.window_at(at);
         if calls < u64::from(c.min_requests) {
             return false;
         }

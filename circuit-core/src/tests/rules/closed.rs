@@ -168,15 +168,15 @@ fn a_call_at_exactly_the_threshold_is_not_slow() {
 }
 
 #[test]
-fn handed_in_latencies_may_date_outcomes_ahead_of_the_clock() {
+fn handed_in_latencies_never_date_outcomes_ahead_of_the_clock() {
     let (cb, clock) = breaker(Config {
         max_failures: 100,
         min_requests: 2,
         ..Config::default()
     });
     // 5.9 s into a 6 s bucket (more than a window after the start), a call
-    // that took 200 ms lands in the next bucket while the clock still
-    // reads this one; that bucket's ring slot is the window's oldest.
+    // that took 200 ms would land in the next bucket; it is dated at the
+    // clock's now instead, in this bucket, with the call after it.
     clock.advance(Duration::from_millis(65_900));
     let mut permit = cb.try_acquire().unwrap();
     permit.set_latency(Duration::from_millis(200));
@@ -189,4 +189,7 @@ fn handed_in_latencies_may_date_outcomes_ahead_of_the_clock() {
         State::Open,
         "2 of 2 failed: the rate trigger fires"
     );
+    // The trip is dated now: the open period ends 30 s from now, not
+    // 30.1 s.
+    assert_eq!(cb.metrics().retry_after, Some(30 * SEC));
 }

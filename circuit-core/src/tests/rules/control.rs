@@ -143,3 +143,60 @@ impl CircuitBreaker {
             .collect()
     }
 }
+
+#[test]
+fn open_for_opens_from_outside_for_the_given_period() {
+    let (cb, clock) = breaker(Config {
+        max_failures: 1,
+        max_requests: 1,
+        ..Config::default()
+    });
+    assert!(cb.open_for(Duration::from_secs(12), "opened by peer replica-2: tripped"));
+    let m = cb.metrics();
+    assert_eq!((m.state, m.retry_after), (State::Open, Some(12 * SEC)));
+    assert_eq!((m.consecutive_trips, m.circuit_open_count), (1, 1));
+    assert_eq!(
+        cb.transitions()[0].reason.to_string(),
+        "opened by peer replica-2: tripped"
+    );
+    // While open: only a later end extends the period, with no new event.
+    clock.advance(2 * SEC);
+    assert!(!cb.open_for(Duration::from_secs(5), "earlier"));
+    assert!(cb.open_for(Duration::from_secs(20), "later"));
+    assert_eq!(cb.metrics().retry_after, Some(20 * SEC));
+    assert_eq!(cb.transitions().len(), 1);
+    // From HALF_OPEN too; a relapse after it keeps backing off (k = 2).
+    clock.advance(20 * SEC);
+    let probe = cb.try_acquire().unwrap();
+    assert!(cb.open_for(Duration::from_secs(3), "peer"));
+    probe.record_success();
+    assert_eq!(cb.state(), State::Open, "the probe became stale");
+    assert_eq!(cb.metrics().consecutive_trips, 2);
+    // Forced states are left alone.
+    cb.force_closed();
+    assert!(!cb.open_for(Duration::from_secs(3), "peer"));
+    assert_eq!(cb.state(), State::ForcedClosed);
+    cb.force_open();
+    assert!(!cb.open_for(Duration::from_secs(3), "peer"));
+    assert_eq!(cb.state(), State::ForcedOpen);
+}
+
+#[test]
+fn allow_probe_now_ends_an_open_period_but_never_closes() {
+    let (cb, _clock) = breaker(Config {
+        max_failures: 1,
+        max_requests: 1,
+        ..Config::default()
+    });
+    assert!(!cb.allow_probe_now(), "nothing to shorten while closed");
+    fail(&cb, 1);
+    assert!(cb.allow_probe_now());
+    assert_eq!(cb.state(), State::Open, "it does not close by itself");
+    assert!(!cb.allow_probe_now(), "already over");
+    let probe = cb.try_acquire().unwrap();
+    assert!(probe.is_probe());
+    probe.record_failure();
+    assert_eq!(cb.state(), State::Open);
+    cb.force_open();
+    assert!(!cb.allow_probe_now());
+}

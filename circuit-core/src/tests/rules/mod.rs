@@ -1,9 +1,14 @@
 //! The rules one by one, on a manual clock (no sleeps).
 
+mod chain;
 mod closed;
 mod control;
 mod events;
 mod half_open;
+mod hardening;
+mod judged;
+mod ramp;
+mod reconfigure;
 
 pub(super) use std::sync::{Arc, Mutex};
 pub(super) use std::time::Duration;
