@@ -1,6 +1,7 @@
 //! A circuit breaker as a metric source, and the table of its metrics.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -198,10 +199,24 @@ pub static BREAKER_METRICS: [&Descriptor; 19] = [
 
 /// A breaker registered with a [`Collector`](crate::Collector), with its
 /// latency histograms if a [`LatencyRecorder`] listens to it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BreakerSource {
     breaker: Arc<CircuitBreaker>,
     latency: Option<LatencyRecorder>,
+    fallbacks: Option<FallbackCount>,
+}
+
+/// Reads how many calls through a breaker a fallback answered, so far.
+pub type FallbackCount = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+impl fmt::Debug for BreakerSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BreakerSource")
+            .field("breaker", &self.breaker.name())
+            .field("latency", &self.latency.is_some())
+            .field("fallbacks", &self.fallbacks.is_some())
+            .finish()
+    }
 }
 
 impl BreakerSource {
@@ -210,6 +225,7 @@ impl BreakerSource {
         Self {
             breaker,
             latency: None,
+            fallbacks: None,
         }
     }
 
@@ -221,9 +237,25 @@ impl BreakerSource {
         self
     }
 
+    /// Also says how many of this breaker's calls a fallback answered
+    /// (for a KOL client: `move || client.client_stats().fallback_responses`),
+    /// so that the dashboard shows fallbacks per second. `count` must be
+    /// cheap and never decrease; it is read about once a second.
+    #[must_use]
+    pub fn with_fallbacks(mut self, count: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.fallbacks = Some(Arc::new(count));
+        self
+    }
+
     /// The breaker.
     pub fn breaker(&self) -> &Arc<CircuitBreaker> {
         &self.breaker
+    }
+
+    /// Fallback answers so far, if [`with_fallbacks`](Self::with_fallbacks)
+    /// said how to count them.
+    pub fn fallbacks(&self) -> Option<u64> {
+        self.fallbacks.as_ref().map(|count| count())
     }
 }
 
@@ -234,6 +266,10 @@ impl MetricSource for BreakerSource {
 
     fn collect(&self, out: &mut Vec<Sample>) {
         breaker_samples(&self.breaker.metrics(), self.latency.as_ref(), out);
+    }
+
+    fn as_breaker(&self) -> Option<&BreakerSource> {
+        Some(self)
     }
 }
 

@@ -80,6 +80,15 @@ impl Collector {
         }
     }
 
+    /// The registered sources that report a breaker, in registration order.
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn breaker_sources(&self) -> Vec<crate::BreakerSource> {
+        self.read()
+            .iter()
+            .filter_map(|(_, s)| s.as_breaker().cloned())
+            .collect()
+    }
+
     /// Takes a snapshot and hands it to `exporter`.
     ///
     /// # Errors

@@ -12,6 +12,12 @@ pub enum Error {
         /// Which rule they break.
         reason: &'static str,
     },
+    /// A dashboard control token that is too short or not header-safe.
+    #[error("invalid control token: {reason}")]
+    InvalidToken {
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
     /// An exporter could not publish a snapshot.
     #[error("{exporter} export failed: {source}")]
     Export {

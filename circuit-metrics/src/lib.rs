@@ -57,8 +57,14 @@
 //!   source and export.
 //! * `tokio`: `Collector::spawn_interval`, the periodic driver.
 //! * `prometheus`: `PrometheusExporter` (text exposition with
-//!   `prometheus-client`, pulled at scrape time) and `MetricsServer`, a
-//!   tiny `/metrics` endpoint.
+//!   `prometheus-client`, pulled at scrape time), served as `/metrics` by
+//!   `MetricsServer`.
+//! * `dashboard`: the real-time breaker dashboard (`dashboard::Dashboard`):
+//!   one self-contained page, `/api/breakers`, `/api/events` (server-sent
+//!   events) and token-guarded control actions, served by `MetricsServer`
+//!   (`docs/dashboard.md`).
+//! * `http` (implied by the two above): `MetricsServer`, hyper on a tokio
+//!   runtime of its own thread, loopback by default.
 //! * `otlp`: `OtlpExporter`, OpenTelemetry observable instruments exported
 //!   over OTLP HTTP/protobuf by the SDK's periodic reader with the
 //!   blocking reqwest client. `otlp-grpc` adds gRPC.
@@ -75,6 +81,8 @@ mod bounds;
 mod breaker;
 pub mod buckets;
 mod collector;
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
 #[cfg(any(feature = "statsd", feature = "tracing", feature = "otlp"))]
 mod delta;
 #[cfg(feature = "tokio")]
@@ -92,6 +100,8 @@ mod sync;
 pub mod otlp;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(feature = "http")]
+mod server;
 #[cfg(feature = "statsd")]
 mod statsd;
 #[cfg(feature = "tracing")]
@@ -100,9 +110,9 @@ mod tracing_export;
 pub use bounds::DEFAULT_LATENCY_BOUNDS;
 pub use breaker::{
     BACKOFF, BREAKER_METRICS, BreakerSource, CALL_DURATION, CALLS, CONSECUTIVE_FAILURES,
-    LAST_STATE_CHANGE, RECOVERY_ATTEMPTS, REJECTED_CALLS, RETRY_AFTER, SLOW_CALLS, STATE,
-    THRESHOLD_CONSECUTIVE_FAILURES, THRESHOLD_LEARNED, THRESHOLD_RATIO, THRESHOLD_SLOW_CALL, TRIPS,
-    WINDOW_CALLS, WINDOW_FAILURE_RATIO, WINDOW_SLOW_CALL_RATIO, WINDOW_SLOW_CALLS,
+    FallbackCount, LAST_STATE_CHANGE, RECOVERY_ATTEMPTS, REJECTED_CALLS, RETRY_AFTER, SLOW_CALLS,
+    STATE, THRESHOLD_CONSECUTIVE_FAILURES, THRESHOLD_LEARNED, THRESHOLD_RATIO, THRESHOLD_SLOW_CALL,
+    TRIPS, WINDOW_CALLS, WINDOW_FAILURE_RATIO, WINDOW_SLOW_CALL_RATIO, WINDOW_SLOW_CALLS,
 };
 pub use buckets::MAX_RELATIVE_ERROR;
 pub use collector::{Collector, SourceId};
@@ -118,7 +128,11 @@ pub use model::{
 #[cfg(feature = "otlp")]
 pub use otlp::{OtlpExporter, OtlpProtocol};
 #[cfg(feature = "prometheus")]
-pub use prometheus::{MetricsServer, PrometheusExporter};
+pub use prometheus::PrometheusExporter;
+#[cfg(feature = "http")]
+pub use server::{
+    DEFAULT_ADDR, HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MetricsServer, ServerBuilder,
+};
 pub use source::MetricSource;
 #[cfg(feature = "statsd")]
 pub use statsd::{StatsdExporter, StatsdStyle};

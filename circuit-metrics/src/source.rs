@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::BreakerSource;
 use crate::model::Sample;
 
 /// Something the [`Collector`](crate::Collector) can read metrics from:
@@ -20,6 +21,13 @@ pub trait MetricSource: Send + Sync + fmt::Debug {
 
     /// Appends the current value of every series.
     fn collect(&self, out: &mut Vec<Sample>);
+
+    /// The breaker this source reports, if it is a [`BreakerSource`]: how
+    /// the dashboard finds the breakers registered with a
+    /// [`Collector`](crate::Collector). Other sources keep the default.
+    fn as_breaker(&self) -> Option<&BreakerSource> {
+        None
+    }
 }
 
 impl<S: MetricSource + ?Sized> MetricSource for Arc<S> {
@@ -30,6 +38,10 @@ impl<S: MetricSource + ?Sized> MetricSource for Arc<S> {
     fn collect(&self, out: &mut Vec<Sample>) {
         (**self).collect(out);
     }
+
+    fn as_breaker(&self) -> Option<&BreakerSource> {
+        (**self).as_breaker()
+    }
 }
 
 impl<S: MetricSource + ?Sized> MetricSource for Box<S> {
@@ -39,5 +51,9 @@ impl<S: MetricSource + ?Sized> MetricSource for Box<S> {
 
     fn collect(&self, out: &mut Vec<Sample>) {
         (**self).collect(out);
+    }
+
+    fn as_breaker(&self) -> Option<&BreakerSource> {
+        (**self).as_breaker()
     }
 }

@@ -50,11 +50,12 @@ pub struct Options {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub planners: u16,
 
-    /// Address of the Prometheus `/metrics` endpoint (port 0: any free port).
+    /// Address of the breaker dashboard and the Prometheus `/metrics`
+    /// endpoint (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
     pub metrics_addr: String,
 
-    /// Do not serve Prometheus metrics.
+    /// Serve neither the dashboard nor Prometheus metrics.
     #[arg(long)]
     pub no_metrics: bool,
 

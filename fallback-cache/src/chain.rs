@@ -3,14 +3,29 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
+use circuit_core::Clock;
+
+use crate::log_limit::{LogLimit, Verdict};
 use crate::{Declined, Fallback, FallbackCounters, FallbackReason, FallbackStats, Served};
 
 /// Tries its fallbacks in order until one answers.
 ///
 /// [`execute`](Self::execute) is the one place where fallback use is logged
 /// (`info` "Circuit breaker open, executing fallback") and counted. Clones
-/// share the fallbacks and the counters.
+/// share the fallbacks, the counters and the log limit.
+///
+/// The line is rate-limited per reason (`circuit_open`, `failure`,
+/// `timeout`): the first execution is logged in full; later ones within
+/// [`DEFAULT_LOG_INTERVAL`](crate::DEFAULT_LOG_INTERVAL) (10 s) are
+/// counted, and the first execution after the interval writes one summary,
+/// "Circuit breaker open, executing fallback: 812 more in the last 10 s",
+/// with the count in `executions`. A chain serves one client, so one
+/// breaker: the limit is per breaker and reason. Change the interval with
+/// [`log_every`](Self::log_every) (`Duration::ZERO` logs every execution).
+/// Only this line is limited: the breaker's transitions, resets and
+/// reconfigurations are logged by circuit-core, every one.
 ///
 /// ```
 /// use fallback_cache::{Declined, FallbackChain, FallbackReason, Provenance, Served, from_fn};
@@ -31,6 +46,7 @@ pub struct FallbackChain<Req: ?Sized, Resp> {
     name: Cow<'static, str>,
     steps: Vec<Arc<dyn Fallback<Req, Resp>>>,
     counters: FallbackCounters,
+    log: LogLimit,
 }
 
 impl<Req, Resp> FallbackChain<Req, Resp>
@@ -45,6 +61,7 @@ where
             name: name.into(),
             steps: Vec::new(),
             counters: FallbackCounters::new(),
+            log: LogLimit::new(),
         }
     }
 
@@ -67,6 +84,28 @@ where
     pub fn with_counters(mut self, counters: FallbackCounters) -> Self {
         self.counters = counters;
         self
+    }
+
+    /// Writes "Circuit breaker open, executing fallback" at most once per
+    /// `interval` and reason, plus the summary lines described on the type;
+    /// `Duration::ZERO` writes it for every execution.
+    #[must_use]
+    pub fn log_every(mut self, interval: Duration) -> Self {
+        self.log = self.log.every(interval);
+        self
+    }
+
+    /// Times the log limit on `clock` instead of the system clock (share
+    /// the cache's clock; a manual clock in tests).
+    #[must_use]
+    pub fn log_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.log = self.log.clock(clock);
+        self
+    }
+
+    /// The log limit's interval.
+    pub fn log_interval(&self) -> Duration {
+        self.log.interval()
     }
 
     /// The chain's name, as logged.
@@ -100,14 +139,7 @@ where
         reason: &FallbackReason,
     ) -> Result<Served<Resp>, Declined> {
         self.counters.execution();
-        tracing::info!(
-            chain = %self.name,
-            reason = reason.label(),
-            retry_after_ms = reason.retry_after().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            detail = %reason,
-            fallbacks = self.steps.len(),
-            "Circuit breaker open, executing fallback"
-        );
+        self.log_execution(reason);
         let mut last = Declined::NoFallback;
         for step in &self.steps {
             match step.fallback(request, reason).await {
@@ -128,6 +160,34 @@ where
         self.counters.decline();
         Err(last)
     }
+
+    fn log_execution(&self, reason: &FallbackReason) {
+        let retry_after_ms = reason
+            .retry_after()
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        match self.log.judge(reason.label()) {
+            Verdict::Quiet => {}
+            Verdict::Full => tracing::info!(
+                chain = %self.name,
+                reason = reason.label(),
+                retry_after_ms,
+                detail = %reason,
+                fallbacks = self.steps.len(),
+                "Circuit breaker open, executing fallback"
+            ),
+            Verdict::Summary { executions, over } => tracing::info!(
+                chain = %self.name,
+                reason = reason.label(),
+                retry_after_ms,
+                detail = %reason,
+                fallbacks = self.steps.len(),
+                executions,
+                over_ms = u64::try_from(over.as_millis()).unwrap_or(u64::MAX),
+                "Circuit breaker open, executing fallback: {executions} more in the last {} s",
+                over.as_secs()
+            ),
+        }
+    }
 }
 
 impl<Req: ?Sized, Resp> Clone for FallbackChain<Req, Resp> {
@@ -136,6 +196,7 @@ impl<Req: ?Sized, Resp> Clone for FallbackChain<Req, Resp> {
             name: self.name.clone(),
             steps: self.steps.clone(),
             counters: self.counters.clone(),
+            log: self.log.clone(),
         }
     }
 }
@@ -147,6 +208,7 @@ impl<Req: ?Sized, Resp> fmt::Debug for FallbackChain<Req, Resp> {
             .field("name", &self.name)
             .field("steps", &names)
             .field("stats", &self.counters.snapshot())
+            .field("log_interval", &self.log.interval())
             .finish()
     }
 }

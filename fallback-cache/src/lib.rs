@@ -84,6 +84,7 @@ mod error;
 mod fallback;
 mod key;
 pub mod kol;
+mod log_limit;
 mod provenance;
 mod stats;
 
@@ -96,5 +97,6 @@ pub use chain::FallbackChain;
 pub use error::Error;
 pub use fallback::{Declined, Fallback, FallbackReason, Served};
 pub use key::{CacheKey, CanonicalKey, KeyBuilder, canonical_f64, canonical_set};
+pub use log_limit::DEFAULT_LOG_INTERVAL;
 pub use provenance::{Freshness, Provenance, kind};
 pub use stats::{FallbackCounters, FallbackStats};

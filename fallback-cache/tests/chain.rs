@@ -205,3 +205,124 @@ fn each_use_logs_the_seed_message_with_fields() {
         lines[1]
     );
 }
+
+#[test]
+fn an_outage_logs_one_line_then_one_summary_per_interval() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let clock = circuit_core::ManualClock::new();
+    let chain = Chain::new("match-kols")
+        .then(from_fn("default", answer("default")))
+        .log_clock(Arc::new(clock.clone()));
+    assert_eq!(chain.log_interval(), fallback_cache::DEFAULT_LOG_INTERVAL);
+    tracing::subscriber::with_default(subscriber, || {
+        // 1 000 rejected calls a second for 25 s.
+        for _ in 0..25 {
+            for _ in 0..1_000 {
+                block_on(chain.execute(&"q".to_owned(), &open())).unwrap();
+            }
+            clock.advance(Duration::from_secs(1));
+        }
+    });
+    assert_eq!(
+        chain.stats().executions,
+        25_000,
+        "every use is still counted"
+    );
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Circuit breaker open, executing fallback"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(!lines[0].contains("more in the last"), "{}", lines[0]);
+    for summary in &lines[1..] {
+        assert!(
+            summary
+                .contains("Circuit breaker open, executing fallback: 10000 more in the last 10 s")
+                && summary.contains("executions=10000")
+                && summary.contains("reason=\"circuit_open\""),
+            "{summary}"
+        );
+    }
+}
+
+#[test]
+fn a_zero_interval_logs_every_use() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let chain = Chain::new("match-kols")
+        .then(from_fn("default", answer("default")))
+        .log_every(Duration::ZERO);
+    tracing::subscriber::with_default(subscriber, || {
+        for _ in 0..5 {
+            block_on(chain.execute(&"q".to_owned(), &open())).unwrap();
+        }
+    });
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("executing fallback").count(), 5, "{text}");
+}
+
+#[test]
+fn transitions_resets_and_reconfigurations_are_never_suppressed() {
+    use circuit_core::{CircuitBreaker, Config};
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let clock = circuit_core::ManualClock::new();
+    let breaker = CircuitBreaker::builder("kol-matcher")
+        .config(Config {
+            max_failures: 1,
+            ..Config::default()
+        })
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let chain = Chain::new("match-kols")
+        .then(from_fn("default", answer("default")))
+        .log_clock(Arc::new(clock.clone()));
+    let transitions = tracing::subscriber::with_default(subscriber, || {
+        for round in 0..5u32 {
+            breaker.try_acquire().unwrap().record_failure();
+            for _ in 0..500 {
+                let rejected = breaker.try_acquire().unwrap_err();
+                let reason = FallbackReason::CircuitOpen {
+                    retry_after: rejected.retry_after(),
+                };
+                block_on(chain.execute(&"q".to_owned(), &reason)).unwrap();
+            }
+            breaker.reset();
+            let mut config = (*breaker.config()).clone();
+            config.min_requests = 11 + round;
+            breaker.reconfigure(config).unwrap();
+        }
+        breaker.transitions().len()
+    });
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(transitions, 10, "a trip and a reset per round");
+    assert_eq!(
+        text.matches("Circuit breaker state changed").count(),
+        10,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("Circuit breaker reconfigured").count(),
+        5,
+        "{text}"
+    );
+    assert_eq!(text.matches("executing fallback").count(), 1, "{text}");
+}

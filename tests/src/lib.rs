@@ -4,5 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+pub mod browser;
 pub mod client_fixtures;
 pub mod openapi;

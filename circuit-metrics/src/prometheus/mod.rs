@@ -13,9 +13,7 @@ use prometheus_client::registry::Registry;
 use crate::model::{Kind, Value};
 use crate::{Collector, DEFAULT_LATENCY_BOUNDS, Error, names};
 
-mod server;
-
-pub use server::MetricsServer;
+pub use crate::server::MetricsServer;
 
 /// `Content-Type` of [`PrometheusExporter::encode_text`].
 pub const TEXT_CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
@@ -91,12 +89,16 @@ impl PrometheusExporter {
     }
 
     /// Serves `GET /metrics` on `addr` from a background thread; see
-    /// [`MetricsServer`].
+    /// [`MetricsServer`]. To serve the dashboard on the same port, use
+    /// [`MetricsServer::builder`].
     ///
     /// # Errors
     /// [`Error::Setup`] if the address cannot be bound.
     pub fn serve(&self, addr: impl ToSocketAddrs) -> Result<MetricsServer, Error> {
-        MetricsServer::start(self.clone(), addr)
+        MetricsServer::builder()
+            .bind(addr)
+            .prometheus(self.clone())
+            .start()
     }
 }
 

@@ -122,7 +122,10 @@ fn the_server_answers_scrapes_and_stops() {
     call(&cb, 1, true);
     let server = exporter.serve("127.0.0.1:0").unwrap();
     let addr = server.local_addr();
-    let ok = get(addr, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    let ok = get(
+        addr,
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
     assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
     assert!(
         ok.contains("Content-Type: text/plain; version=0.0.4"),
@@ -134,20 +137,33 @@ fn the_server_answers_scrapes_and_stops() {
     );
     let om = get(
         addr,
-        "GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text; version=1.0.0\r\nConnection: close\r\n\r\n",
     );
     assert!(
         om.contains("application/openmetrics-text") && om.ends_with("# EOF\n"),
         "{om}"
     );
-    let head = get(addr, "HEAD /metrics HTTP/1.1\r\n\r\n");
+    let head = get(addr, "HEAD /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
     assert!(
         head.starts_with("HTTP/1.1 200 OK") && head.ends_with("\r\n\r\n"),
         "{head}"
     );
-    assert!(get(addr, "GET /other HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
-    assert!(get(addr, "DELETE /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+    assert!(
+        get(addr, "GET /other HTTP/1.1\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 404")
+    );
+    assert!(
+        get(
+            addr,
+            "DELETE /metrics HTTP/1.1\r\nConnection: close\r\n\r\n"
+        )
+        .starts_with("HTTP/1.1 405")
+    );
     assert!(get(addr, "nonsense\r\n\r\n").starts_with("HTTP/1.1 400"));
+    let elsewhere = get(
+        addr,
+        "GET /metrics HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+    );
+    assert!(elsewhere.starts_with("HTTP/1.1 421"), "{elsewhere}");
     server.shutdown();
     assert!(
         TcpStream::connect(addr).is_err(),

@@ -55,6 +55,15 @@ pub async fn run_until(
     } else {
         Timeline::scripted(options.duration)
     });
+    // The dashboard first, so that its URL is the first thing printed.
+    let metrics_addr = (!options.no_metrics).then(|| options.metrics_addr.clone());
+    let telemetry = tokio::task::spawn_blocking(move || Telemetry::serve(metrics_addr.as_deref()))
+        .await
+        .map_err(|e| DemoError::Task(e.to_string()))?;
+    if let Some(url) = telemetry.dashboard_url() {
+        println!("Dashboard: {url}");
+        tracing::info!(%url, "Serving the breaker dashboard and Prometheus metrics");
+    }
     let http = reqwest::Client::builder()
         .build()
         .map_err(DemoError::Http)?;
@@ -67,19 +76,18 @@ pub async fn run_until(
         (matcher.clone(), match_latency),
         (optimiser.clone(), budget_latency),
     ];
-    let metrics_addr = (!options.no_metrics).then(|| options.metrics_addr.clone());
     let telemetry_recorder = Arc::clone(&recorder);
     // OTLP builds a blocking HTTP client: off the async workers.
-    let telemetry = tokio::task::spawn_blocking(move || {
-        Telemetry::start(sources, telemetry_recorder, metrics_addr.as_deref())
-    })
-    .await
-    .map_err(|e| DemoError::Task(e.to_string()))?;
-    let prometheus_url = telemetry.prometheus_url();
-    if let Some(url) = &prometheus_url {
-        tracing::info!(%url, "Serving Prometheus metrics");
-    }
-    let header = setup::header(&options, &backend, prometheus_url.as_deref(), &settings);
+    let telemetry =
+        tokio::task::spawn_blocking(move || telemetry.watch(sources, telemetry_recorder))
+            .await
+            .map_err(|e| DemoError::Task(e.to_string()))?;
+    let header = setup::header(
+        &options,
+        &backend,
+        telemetry.dashboard_url().as_deref(),
+        &settings,
+    );
 
     let director = tokio::spawn(director::direct(
         backend.stage.clone(),

@@ -132,11 +132,11 @@ fn fallbacks(settings: &Settings) -> Result<ClientFallbacks, DemoError> {
     ClientFallbacks::new(cache, Ratio::DEFAULT).map_err(DemoError::Fallback)
 }
 
-/// `title | backend | metrics`: the board shows one part per line.
+/// `title | backend | dashboard`: the board shows one part per line.
 pub(super) fn header(
     options: &Options,
     backend: &Backend,
-    metrics: Option<&str>,
+    dashboard: Option<&str>,
     settings: &Settings,
 ) -> String {
     let mut header = format!(
@@ -147,8 +147,10 @@ pub(super) fn header(
         backend.url,
         backend.faults,
     );
-    if let Some(metrics) = metrics {
-        header.push_str(&format!(" | Prometheus metrics at {metrics}"));
+    if let Some(dashboard) = dashboard {
+        header.push_str(&format!(
+            " | dashboard at {dashboard}, Prometheus metrics at {dashboard}metrics"
+        ));
     }
     header
 }

@@ -1,6 +1,7 @@
 //! Everything a KOL client needs for degraded answers, in one value.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{BudgetResponse, ConservativeBudget, EmptyMatch, MatchResponse, ScoreBook};
@@ -52,10 +53,12 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
         let counters = FallbackCounters::new();
         let match_chain = FallbackChain::new("match-kols")
             .with_counters(counters.clone())
+            .log_clock(Arc::clone(matches.clock()))
             .then(CacheFallback::new(matches.clone()))
             .then(EmptyMatch::<M>::new());
         let budget_chain = FallbackChain::new("optimize-budget")
             .with_counters(counters.clone())
+            .log_clock(Arc::clone(matches.clock()))
             .then(
                 ConservativeBudget::<B>::new(ConservativePlanner::new(ratio))
                     .with_scores(scores.clone()),
@@ -69,6 +72,17 @@ impl<M: MatchResponse, B: BudgetResponse> KolFallbacks<M, B> {
             counters,
             score_renewal,
         })
+    }
+
+    /// Writes "Circuit breaker open, executing fallback" at most once per
+    /// `interval` and reason on both chains (default
+    /// [`DEFAULT_LOG_INTERVAL`](crate::DEFAULT_LOG_INTERVAL), 10 s;
+    /// `Duration::ZERO` logs every use). See [`FallbackChain`].
+    #[must_use]
+    pub fn log_every(mut self, interval: Duration) -> Self {
+        self.match_chain = self.match_chain.log_every(interval);
+        self.budget_chain = self.budget_chain.log_every(interval);
+        self
     }
 
     /// Replaces the match chain (it is made to count into the shared
