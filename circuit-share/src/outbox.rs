@@ -166,6 +166,11 @@ impl EventListener for ShareListener {
         self.outbox
             .put(breaker, change.epoch, News::of(change), Instant::now());
     }
+
+    /// Sharing follows transitions only: the call path skips it.
+    fn wants_calls(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
