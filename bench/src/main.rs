@@ -130,10 +130,29 @@ fn new_report(
 /// `--adaptive`: section 7 alone, its table printed and written to
 /// `adaptive.md`.
 fn adaptive_only(options: &Options) -> Result<(), Error> {
-    let started = Instant::now();
     eprintln!("bench: adaptive thresholds on replayed incidents (section 7)");
+    let started = Instant::now();
     let table = report::adaptive::table(&scenarios::adaptive::run()?);
-    let path = options.out.join("adaptive.md");
+    one_section(options, "adaptive.md", &table, started)
+}
+
+/// `--share`: section 8 alone, its table printed and written to
+/// `share.md`.
+fn share_only(options: &Options) -> Result<(), Error> {
+    eprintln!("bench: sharing breaker state through Redis (section 8)");
+    let started = Instant::now();
+    let table = report::share::table(&scenarios::share::run(&options.mode.budget()));
+    one_section(options, "share.md", &table, started)
+}
+
+/// Prints a section run alone and writes its table to `file`.
+fn one_section(
+    options: &Options,
+    file: &str,
+    table: &report::table::Table,
+    started: Instant,
+) -> Result<(), Error> {
+    let path = options.out.join(file);
     std::fs::create_dir_all(&options.out)
         .and_then(|()| std::fs::write(&path, table.to_markdown()))
         .map_err(|source| Error::Write {
@@ -146,21 +165,5 @@ fn adaptive_only(options: &Options) -> Result<(), Error> {
         path.display(),
         started.elapsed().as_secs_f64()
     );
-    Ok(())
-}
-
-/// `--share`: section 8 alone, its table printed and written to
-/// `share.md`.
-fn share_only(options: &Options) -> Result<(), Error> {
-    eprintln!("bench: sharing breaker state through Redis (section 8)");
-    let table = report::share::table(&scenarios::share::run(&options.mode.budget()));
-    let path = options.out.join("share.md");
-    std::fs::create_dir_all(&options.out)
-        .and_then(|()| std::fs::write(&path, table.to_markdown()))
-        .map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
-    println!("{}", table.to_text());
     Ok(())
 }

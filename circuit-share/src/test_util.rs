@@ -217,3 +217,15 @@ impl Drop for RedisServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// When `breaker` last entered OPEN, by the wall clock: what the sharing
+/// tests and bench section 8 time propagation with (one machine, one
+/// clock).
+pub fn opened_at(breaker: &circuit_core::CircuitBreaker) -> Option<std::time::SystemTime> {
+    breaker
+        .transitions()
+        .iter()
+        .rev()
+        .find(|t| t.to == circuit_core::State::Open)
+        .map(|t| t.wall_time)
+}

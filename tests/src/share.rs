@@ -2,7 +2,9 @@
 //! share through Redis) and polling under a generous deadline.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
+
+pub use circuit_share::test_util::opened_at;
 
 use circuit_core::{CircuitBreaker, Config, Registry, State};
 use circuit_share::{
@@ -75,16 +77,6 @@ impl Replica {
                 .record_failure();
         }
     }
-}
-
-/// When `breaker` last entered OPEN, by the wall clock.
-pub fn opened_at(breaker: &CircuitBreaker) -> Option<SystemTime> {
-    breaker
-        .transitions()
-        .iter()
-        .rev()
-        .find(|t| t.to == State::Open)
-        .map(|t| t.wall_time)
 }
 
 /// The reason of `breaker`'s last transition.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use circuit_core::{CircuitBreaker, Config, Registry, State};
-use circuit_share::test_util::{RedisServer, redis_server_binary};
+use circuit_share::test_util::{RedisServer, opened_at, redis_server_binary};
 use circuit_share::{Namespace, RedisBackend, ReplicaId, Running, ShareSettings, Sharing};
 use serde::Serialize;
 
@@ -188,15 +188,6 @@ async fn propagation(url: &str) -> Result<Vec<f64>, String> {
         }
     }
     Ok(delays)
-}
-
-fn opened_at(breaker: &CircuitBreaker) -> Option<std::time::SystemTime> {
-    breaker
-        .transitions()
-        .iter()
-        .rev()
-        .find(|t| t.to == State::Open)
-        .map(|t| t.wall_time)
 }
 
 fn call(breaker: &CircuitBreaker) -> bool {
