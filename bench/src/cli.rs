@@ -1,4 +1,4 @@
-//! The command line: `bench [--quick] [--adaptive] [--out DIR]`.
+//! The command line: `bench [--quick] [--adaptive] [--share] [--out DIR]`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +13,9 @@ pub(crate) struct Options {
     /// Only section 7 (replayed incidents, a few seconds): prints its table
     /// and writes it to `adaptive.md`, as docs/adaptive.md quotes it.
     pub(crate) only_adaptive: bool,
+    /// Only section 8 (sharing through a real redis-server, a few
+    /// seconds): prints its table and writes it to `share.md`.
+    pub(crate) only_share: bool,
 }
 
 /// How long the run may take.
@@ -67,12 +70,14 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
         mode: Mode::Full,
         out: PathBuf::from("target/bench"),
         only_adaptive: false,
+        only_share: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => options.mode = Mode::Quick,
             "--adaptive" => options.only_adaptive = true,
+            "--share" => options.only_share = true,
             "--out" => {
                 let dir = args
                     .next()
@@ -100,6 +105,7 @@ mod tests {
         assert_eq!(options.mode, Mode::Quick);
         assert!(!options.only_adaptive);
         assert!(parse(args(&["--adaptive"])).unwrap().only_adaptive);
+        assert!(parse(args(&["--share"])).unwrap().only_share);
         assert_eq!(options.out, PathBuf::from("x/y"));
         assert_eq!(parse(args(&[])).unwrap().mode, Mode::Full);
     }

@@ -2,14 +2,16 @@
 //! Rust peers, in one process and one run, reported as ratios.
 //!
 //! ```text
-//! bench [--quick] [--adaptive] [--out DIR]
+//! bench [--quick] [--adaptive] [--share] [--out DIR]
 //! ```
 //!
 //! Writes `DIR/report.md`, `DIR/report.json` and `DIR/overhead.svg`
 //! (default `target/bench`) and prints the tables. docs/benchmarks.md
 //! explains the method. `--adaptive` runs section 7 alone (adaptive
 //! thresholds on replayed incidents, a few seconds) and writes its table to
-//! `DIR/adaptive.md`, which docs/adaptive.md quotes.
+//! `DIR/adaptive.md`, which docs/adaptive.md quotes. `--share` runs
+//! section 8 alone (sharing through a real redis-server, a few seconds)
+//! and writes `DIR/share.md`, which docs/sharing.md quotes.
 
 #![forbid(unsafe_code)]
 
@@ -49,6 +51,9 @@ fn run(options: &Options) -> Result<(), Error> {
     if options.only_adaptive {
         return adaptive_only(options);
     }
+    if options.only_share {
+        return share_only(options);
+    }
     let started = Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -78,9 +83,12 @@ fn run(options: &Options) -> Result<(), Error> {
     let integrations = scenarios::integrations::run(&budget);
     eprintln!("bench: adaptive thresholds on replayed incidents (section 7)");
     let adaptive = scenarios::adaptive::run().map_err(|e| e.to_string());
+    eprintln!("bench: sharing breaker state through Redis (section 8)");
+    let share = scenarios::share::run(&budget);
     let mut report = new_report(options, &budget, alloc_tax_ns, breakers, fallback, client);
     report.integrations = integrations;
     report.adaptive = adaptive;
+    report.share = share;
     report.started_unix = started_unix;
     report.seconds = started.elapsed().as_secs_f64();
     report.summarize();
@@ -114,6 +122,7 @@ fn new_report(
         client,
         integrations: scenarios::integrations::IntegrationResults::not_run(),
         adaptive: Err("not run".into()),
+        share: Err("not run".into()),
         summary: Vec::new(),
     }
 }
@@ -121,10 +130,29 @@ fn new_report(
 /// `--adaptive`: section 7 alone, its table printed and written to
 /// `adaptive.md`.
 fn adaptive_only(options: &Options) -> Result<(), Error> {
-    let started = Instant::now();
     eprintln!("bench: adaptive thresholds on replayed incidents (section 7)");
+    let started = Instant::now();
     let table = report::adaptive::table(&scenarios::adaptive::run()?);
-    let path = options.out.join("adaptive.md");
+    one_section(options, "adaptive.md", &table, started)
+}
+
+/// `--share`: section 8 alone, its table printed and written to
+/// `share.md`.
+fn share_only(options: &Options) -> Result<(), Error> {
+    eprintln!("bench: sharing breaker state through Redis (section 8)");
+    let started = Instant::now();
+    let table = report::share::table(&scenarios::share::run(&options.mode.budget()));
+    one_section(options, "share.md", &table, started)
+}
+
+/// Prints a section run alone and writes its table to `file`.
+fn one_section(
+    options: &Options,
+    file: &str,
+    table: &report::table::Table,
+    started: Instant,
+) -> Result<(), Error> {
+    let path = options.out.join(file);
     std::fs::create_dir_all(&options.out)
         .and_then(|()| std::fs::write(&path, table.to_markdown()))
         .map_err(|source| Error::Write {

@@ -133,6 +133,16 @@ pub trait EventListener: Send + Sync + fmt::Debug {
     fn on_reconfigured(&self, breaker: &str, old: &Config, new: &Config) {
         let _ = (breaker, old, new);
     }
+
+    /// Whether [`on_call`](Self::on_call) should hear of every call
+    /// (default `true`). A listener that follows only state changes (a
+    /// publisher of trips, an alerter) returns `false`, so that the call
+    /// path skips it: a breaker none of whose listeners wants calls
+    /// delivers no per-call event at all (slow calls are still reported).
+    /// Asked once, when the breaker is built.
+    fn wants_calls(&self) -> bool {
+        true
+    }
 }
 
 impl<L: EventListener + ?Sized> EventListener for std::sync::Arc<L> {
@@ -153,6 +163,9 @@ impl<L: EventListener + ?Sized> EventListener for std::sync::Arc<L> {
     }
     fn on_reconfigured(&self, breaker: &str, old: &Config, new: &Config) {
         (**self).on_reconfigured(breaker, old, new);
+    }
+    fn wants_calls(&self) -> bool {
+        (**self).wants_calls()
     }
 }
 

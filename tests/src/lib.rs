@@ -7,3 +7,4 @@ pub mod backend;
 pub mod browser;
 pub mod client_fixtures;
 pub mod openapi;
+pub mod share;

@@ -28,9 +28,10 @@ commands:
           only the client's contract and round-trip suites, against a running backend
   fuzz [--minutes N]
           the client's response decoding and request validation, fuzzed N minutes (default 5)
-  bench [--quick] [--adaptive]
+  bench [--quick] [--adaptive] [--share]
           breaker, client and fallback overhead side by side with peer crates;
-          adaptive thresholds on replayed incidents (--adaptive: that alone)
+          adaptive thresholds on replayed incidents (--adaptive: that alone);
+          replicas sharing breaker state through Redis (--share: that alone)
   help    this text";
 
 fn main() -> ExitCode {

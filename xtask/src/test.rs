@@ -7,10 +7,11 @@ use crate::provision;
 use crate::run::{step, succeeds};
 use crate::tidy;
 
-const LIB_CRATES: [&str; 5] = [
+const LIB_CRATES: [&str; 6] = [
     "circuit-core",
     "circuit-http",
     "circuit-metrics",
+    "circuit-share",
     "fallback-cache",
     "fastapi-client",
 ];

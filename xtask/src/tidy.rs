@@ -17,8 +17,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "hyper",
             "circuit-http",
             "circuit-metrics",
+            "circuit-share",
             "fallback-cache",
             "fastapi-client",
+            "redis",
         ],
     ),
     (
@@ -39,6 +41,18 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     (
         "fallback-cache",
         &["reqwest", "circuit-metrics", "fastapi-client"],
+    ),
+    // Sharing sits beside circuit-metrics: breakers and a store, no HTTP.
+    (
+        "circuit-share",
+        &[
+            "reqwest",
+            "hyper",
+            "circuit-http",
+            "circuit-metrics",
+            "fallback-cache",
+            "fastapi-client",
+        ],
     ),
 ];
 

@@ -7,6 +7,7 @@ pub(crate) mod format;
 mod integrations;
 pub(crate) mod machine;
 mod sections;
+pub(crate) mod share;
 mod summary;
 pub(crate) mod table;
 pub(crate) mod verdict;
@@ -23,6 +24,7 @@ use crate::scenarios::adaptive::AdaptiveResults;
 use crate::scenarios::client::ClientResults;
 use crate::scenarios::fallback::FallbackRow;
 use crate::scenarios::integrations::IntegrationResults;
+use crate::scenarios::share::ShareResults;
 use machine::Machine;
 use verdict::Verdict;
 
@@ -46,6 +48,8 @@ pub(crate) struct Report {
     pub(crate) integrations: IntegrationResults,
     #[serde(serialize_with = "measured")]
     pub(crate) adaptive: Result<AdaptiveResults, String>,
+    #[serde(serialize_with = "measured")]
+    pub(crate) share: Result<ShareResults, String>,
     pub(crate) summary: Vec<Verdict>,
 }
 
@@ -128,6 +132,7 @@ mod tests {
             client: Err("no server".into()),
             integrations: IntegrationResults::not_run(),
             adaptive: Err("skipped".into()),
+            share: Err("skipped".into()),
             summary: Vec::new(),
         };
         report.summarize();

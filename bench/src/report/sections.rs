@@ -279,6 +279,7 @@ pub(crate) fn tables(report: &Report) -> Vec<Table> {
             tables.push(t);
         }
     }
+    tables.push(super::share::table(&report.share));
     if !b.skipped.is_empty() {
         let mut t = Table::new("Left out", &["library", "config", "section", "why"]);
         for s in &b.skipped {

@@ -9,6 +9,7 @@ pub(crate) mod integrations;
 pub(crate) mod memory;
 pub(crate) mod open_state;
 pub(crate) mod server;
+pub(crate) mod share;
 pub(crate) mod turns;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -126,6 +126,7 @@ impl Builder {
                     backoff: self.backoff,
                 })
             }),
+            call_listeners: listeners.iter().any(|l| l.wants_calls()),
             listeners: listeners.into_boxed_slice(),
         };
         let config = breaker.config.load();

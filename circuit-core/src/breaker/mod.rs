@@ -74,6 +74,10 @@ pub struct CircuitBreaker {
     /// the defaults, and memory per breaker counts).
     hooks: Option<Box<Hooks>>,
     listeners: Box<[Arc<dyn EventListener>]>,
+    /// Whether any listener wants every call
+    /// ([`EventListener::wants_calls`]), read once when built: listeners
+    /// that follow only state changes cost the call path nothing.
+    call_listeners: bool,
 }
 
 /// The replaceable decisions.

@@ -42,7 +42,7 @@ impl CircuitBreaker {
             self.counters.local().add(outcome);
             None
         };
-        if events.is_none() && self.listeners.is_empty() {
+        if events.is_none() && !self.call_listeners && !slow {
             return;
         }
         // Every listener hears of any transition and of the call, whatever
@@ -51,10 +51,12 @@ impl CircuitBreaker {
         if let Some(events) = events {
             self.emit_into(&mut panics, events);
         }
-        if !self.listeners.is_empty() {
+        if self.call_listeners || slow {
             let latency = Duration::from_nanos(call.latency);
             panics.each(&self.listeners, |l| {
-                l.on_call(&self.name, outcome, latency);
+                if self.call_listeners {
+                    l.on_call(&self.name, outcome, latency);
+                }
                 if slow {
                     l.on_slow_call(&self.name, latency);
                 }

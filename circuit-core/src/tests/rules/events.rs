@@ -227,3 +227,50 @@ fn a_dropped_call_future_counts_as_cancelled() {
     drop(fut);
     assert_eq!(cb.metrics().total_cancelled, 1);
 }
+
+/// A listener of transitions only: it says so, and hears no call.
+#[derive(Debug, Default)]
+struct TransitionsOnly(Recorder);
+
+impl EventListener for TransitionsOnly {
+    fn on_state_change(&self, breaker: &str, change: &StateChange) {
+        self.0.on_state_change(breaker, change);
+    }
+    fn on_slow_call(&self, breaker: &str, latency: Duration) {
+        self.0.on_slow_call(breaker, latency);
+    }
+    fn on_call(&self, breaker: &str, outcome: Outcome, latency: Duration) {
+        self.0.on_call(breaker, outcome, latency);
+    }
+    fn wants_calls(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn listeners_that_want_no_calls_hear_transitions_and_slow_calls_only() {
+    let clock = ManualClock::new();
+    let listener = Arc::new(TransitionsOnly::default());
+    let cb = CircuitBreaker::builder("kol-matcher")
+        .config(Config {
+            max_failures: 2,
+            ..Config::default()
+        })
+        .clock(clock.clone())
+        .listener(listener.clone())
+        .build()
+        .unwrap();
+    cb.try_acquire().unwrap().record_success();
+    let mut slow = cb.try_acquire().unwrap();
+    slow.set_latency(Duration::from_secs(6));
+    slow.record_success();
+    fail(&cb, 2);
+    let events = listener.0.0.lock().unwrap().clone();
+    assert_eq!(
+        events,
+        [
+            "slow 6s",
+            "kol-matcher: closed -> open (tripped: 2 consecutive failures (max 2))",
+        ]
+    );
+}
