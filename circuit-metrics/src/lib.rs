@@ -68,6 +68,8 @@
 //! * `otlp`: `OtlpExporter`, OpenTelemetry observable instruments exported
 //!   over OTLP HTTP/protobuf by the SDK's periodic reader with the
 //!   blocking reqwest client. `otlp-grpc` adds gRPC.
+//! * TLS for an https OTLP endpoint: `rustls-aws-lc` (default; compiles
+//!   nothing without `otlp`), `rustls-ring` or `native-tls`.
 //! * `statsd`: `StatsdExporter`, the StatsD line protocol over UDP with
 //!   `cadence`.
 //!

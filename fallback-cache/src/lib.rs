@@ -50,6 +50,12 @@
 //!   [`from_async_fn`] adapt closures; [`FallbackChain`] tries fallbacks in
 //!   order, logs each use at `info` ("Circuit breaker open, executing
 //!   fallback") and counts it ([`FallbackStats`]).
+//! * [`FallbackGuard`]: the seed design's `WithFallback` around any async
+//!   call of yours, outside the KOL client: a breaker (or a
+//!   [`Chain`](circuit_core::Chain)) and a [`FallbackChain`]; a rejected or
+//!   failed call is answered by the fallbacks within a deadline timed by
+//!   the [`Timer`] you pass (`tokio::time::sleep`, say: the crate needs no
+//!   runtime), and the answer's [`Provenance`] says whether it is live.
 //! * [`ResponseCache`]: last-good responses on `moka`, with fresh and
 //!   `stale-if-error` windows measured on an injectable
 //!   [`Clock`](circuit_core::Clock); keys from [`KeyBuilder`].
@@ -82,6 +88,7 @@ mod cache_fallback;
 mod chain;
 mod error;
 mod fallback;
+mod guard;
 mod key;
 pub mod kol;
 mod log_limit;
@@ -96,6 +103,10 @@ pub use cache_fallback::CacheFallback;
 pub use chain::FallbackChain;
 pub use error::Error;
 pub use fallback::{Declined, Fallback, FallbackReason, Served};
+pub use guard::{
+    DEFAULT_FALLBACK_DEADLINE, FallbackGuard, Gate, GuardError, Missed, Record, Rejection, Sleep,
+    Timer,
+};
 pub use key::{CacheKey, CanonicalKey, KeyBuilder, canonical_f64, canonical_set};
 pub use log_limit::DEFAULT_LOG_INTERVAL;
 pub use provenance::{Freshness, Provenance, kind};

@@ -59,6 +59,9 @@
 //! ```
 //!
 //! # Classification
+//! circuit-http's [`HttpClassifier`](circuit_http::HttpClassifier) and
+//! `Retry-After` parsing, with a final 1xx counted as a failure.
+//!
 //! | what happened | returned | breaker |
 //! |---|---|---|
 //! | 2xx with the expected JSON | `Ok` | success |
@@ -109,6 +112,7 @@ mod request_id;
 mod response;
 mod send;
 mod stats;
+mod tls;
 mod url;
 mod validate;
 

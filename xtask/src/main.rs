@@ -26,6 +26,7 @@ commands:
   test    provision test peers, then fmt, clippy, tidy, tests, doctests, loom, docs
   test --backend-url URL   (or KOL_BACKEND_URL=URL)
           only the client's contract and round-trip suites, against a running backend
+  tidy    only the tidy checks: dependency direction, one syn, unsafe code
   fuzz [--minutes N]
           the client's response decoding and request validation, fuzzed N minutes (default 5)
   bench [--quick] [--adaptive] [--share]
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&workspace_root(), &args[1..]),
         Some("fuzz") => fuzz::run(&workspace_root(), &args[1..]),
+        Some("tidy") => tidy::check(&workspace_root()),
         // The demo runs well unoptimised, and a dev build of a fresh clone
         // takes less than half as long as a release one.
         Some("demo") => forward(&workspace_root(), "demo", Profile::Dev, &[], &args[1..]),

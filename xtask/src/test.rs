@@ -92,6 +92,22 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             cargo().args(["test", "--workspace", "--all-features", "--no-fail-fast"]),
         )?;
     }
+    // Alone, so that no other crate's reqwest features reach it: the TLS a
+    // user with only circuit-metrics gets (the workspace run above unifies
+    // fastapi-client's TLS into it).
+    step(
+        "OTLP over https with only circuit-metrics",
+        root,
+        cargo().args([
+            "test",
+            "-p",
+            "circuit-metrics",
+            "--features",
+            "otlp",
+            "--test",
+            "otlp_https",
+        ]),
+    )?;
     if let Some((_, python)) = provisioned.env.iter().find(|(k, _)| k == "KOL_TEST_PYTHON") {
         step(
             "reference backend tests (pytest)",

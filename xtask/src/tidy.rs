@@ -1,6 +1,6 @@
 //! Checks that keep the architecture true: dependencies point one way,
-//! the tower layer needs no runtime, and every library crate forbids unsafe
-//! code.
+//! the tower layer needs no runtime, a library user compiles one `syn`, and
+//! every library crate forbids unsafe code.
 
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +40,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "fallback-cache",
-        &["reqwest", "circuit-metrics", "fastapi-client"],
+        &["tokio", "reqwest", "circuit-metrics", "fastapi-client"],
     ),
     // Sharing sits beside circuit-metrics: breakers and a store, no HTTP.
     (
@@ -56,8 +56,43 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Library builds that must compile one major version of `syn` (a second
+/// one doubles the slowest proc-macro dependency of a clean build): each
+/// crate with its default features, and with every feature but
+/// circuit-metrics' `otlp` and `otlp-grpc`, where `prost-derive` (inside
+/// opentelemetry-otlp) still uses syn 2, and the `native-tls` features,
+/// where `openssl-macros` does: nothing of ours can change those
+/// (docs/integrations.md).
+const ONE_SYN: &[(&str, Features)] = &[
+    ("circuit-core", Features::Default),
+    ("circuit-core", Features::All),
+    ("circuit-http", Features::Default),
+    ("circuit-http", Features::All),
+    ("circuit-metrics", Features::Default),
+    (
+        "circuit-metrics",
+        Features::Only("tracing,tokio,prometheus,dashboard,http,statsd,rustls-aws-lc,rustls-ring"),
+    ),
+    ("fallback-cache", Features::Default),
+    ("fallback-cache", Features::All),
+    ("fastapi-client", Features::Default),
+    (
+        "fastapi-client",
+        Features::Only("persist,rustls-aws-lc,rustls-ring"),
+    ),
+];
+
+/// Which features a tidy `cargo tree` turns on.
+#[derive(Clone, Copy)]
+enum Features {
+    Default,
+    All,
+    /// These, without the default ones.
+    Only(&'static str),
+}
+
 pub(crate) fn check(root: &Path) -> Result<(), String> {
-    println!("\n==> tidy: dependency direction, unsafe code");
+    println!("\n==> tidy: dependency direction, one syn, unsafe code");
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .current_dir(root)
@@ -83,6 +118,9 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
         }
     }
     problems.extend(runtime_free(root, "circuit-http", "tower")?);
+    for (krate, features) in ONE_SYN {
+        problems.extend(one_syn(root, krate, *features)?);
+    }
     for package in &packages {
         let name = package["name"].as_str().unwrap_or_default();
         for target in package["targets"].as_array().into_iter().flatten() {
@@ -108,17 +146,57 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
 
 /// `krate` with only `feature` on must not pull tokio in anywhere in its
 /// dependency tree (the tower layer promises to run on any executor).
-fn runtime_free(root: &Path, krate: &str, feature: &str) -> Result<Vec<String>, String> {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args([
-            "tree",
-            "-p",
-            krate,
-            "--no-default-features",
-            "--features",
-            feature,
-        ])
-        .args(["--edges", "normal", "--prefix", "none"])
+fn runtime_free(root: &Path, krate: &str, feature: &'static str) -> Result<Vec<String>, String> {
+    let tree = normal_tree(root, krate, Features::Only(feature))?;
+    Ok(tree
+        .lines()
+        .filter(|line| line.starts_with("tokio "))
+        .map(|line| {
+            format!("{krate} with only `{feature}` depends on {line} (see ARCHITECTURE.md)")
+        })
+        .take(1)
+        .collect())
+}
+
+/// `krate` built with `features` must compile one major version of `syn`.
+fn one_syn(root: &Path, krate: &str, features: Features) -> Result<Vec<String>, String> {
+    let tree = normal_tree(root, krate, features)?;
+    let mut majors: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.strip_prefix("syn v"))
+        .filter_map(|version| version.split('.').next())
+        .collect();
+    majors.sort_unstable();
+    majors.dedup();
+    if majors.len() <= 1 {
+        return Ok(Vec::new());
+    }
+    let with = match features {
+        Features::Default => "default features".to_owned(),
+        Features::All => "all features".to_owned(),
+        Features::Only(list) => format!("features {list}"),
+    };
+    Ok(vec![format!(
+        "{krate} with {with} compiles syn {} (see `cargo tree -d -e normal -p {krate}`; \
+         a `tracing` with default features brings syn 2 through tracing-attributes)",
+        majors.join(" and ")
+    )])
+}
+
+/// `cargo tree -p krate -e normal --prefix none` with `features`.
+fn normal_tree(root: &Path, krate: &str, features: Features) -> Result<String, String> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.args(["tree", "-p", krate, "--edges", "normal", "--prefix", "none"]);
+    match features {
+        Features::Default => {}
+        Features::All => {
+            command.arg("--all-features");
+        }
+        Features::Only(list) => {
+            command.args(["--no-default-features", "--features", list]);
+        }
+    }
+    let output = command
         .current_dir(root)
         .output()
         .map_err(|e| format!("tidy: cannot run cargo tree: {e}"))?;
@@ -128,13 +206,5 @@ fn runtime_free(root: &Path, krate: &str, feature: &str) -> Result<Vec<String>, 
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let tree = String::from_utf8_lossy(&output.stdout);
-    Ok(tree
-        .lines()
-        .filter(|line| line.starts_with("tokio "))
-        .map(|line| {
-            format!("{krate} with only `{feature}` depends on {line} (see ARCHITECTURE.md)")
-        })
-        .take(1)
-        .collect())
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

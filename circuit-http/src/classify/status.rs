@@ -13,7 +13,7 @@ use super::{Classify, Verdict};
 ///
 /// | status | outcome | why |
 /// |---|---|---|
-/// | 1xx, 2xx | [`Success`](Outcome::Success) | the server answered |
+/// | 1xx, 2xx | [`Success`](Outcome::Success) | the server answered ([`HttpClassifier::informational`] changes 1xx) |
 /// | 3xx | [`Failure`](Outcome::Failure) | an API that redirects is usually misrouted (a moved host, a login or maintenance page); [`HttpClassifier::redirects`] changes it |
 /// | 408, 429 | [`Failure`](Outcome::Failure) | the server timed out or is shedding load |
 /// | other 4xx | [`Ignored`](Outcome::Ignored) | the caller's mistake says nothing of the server's health |
@@ -57,6 +57,7 @@ pub const fn default_outcome(status: StatusCode) -> Outcome {
 /// none with the default table), so a layer can clone it per request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpClassifier {
+    informational: Outcome,
     redirects: Outcome,
     /// Per-status outcomes, sorted by status.
     overrides: Option<Arc<[(u16, Outcome)]>>,
@@ -74,15 +75,28 @@ impl HttpClassifier {
     /// [`DEFAULT_RETRY_AFTER_CAP`].
     pub const fn new() -> Self {
         Self {
+            informational: Outcome::Success,
             redirects: Outcome::Failure,
             overrides: None,
             retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
         }
     }
 
+    /// The outcome of every 1xx status without a per-status outcome
+    /// (default [`Success`](Outcome::Success)). Most clients never show a
+    /// 1xx as the final answer; one that does (a `101 Switching Protocols`
+    /// the client did not ask for) broke the exchange, and a client that
+    /// wants it counted against the server says
+    /// `.informational(Outcome::Failure)`, as fastapi-client does.
+    #[must_use]
+    pub const fn informational(mut self, outcome: Outcome) -> Self {
+        self.informational = outcome;
+        self
+    }
+
     /// The outcome of every 3xx status without a per-status outcome.
     #[must_use]
-    pub fn redirects(mut self, outcome: Outcome) -> Self {
+    pub const fn redirects(mut self, outcome: Outcome) -> Self {
         self.redirects = outcome;
         self
     }
@@ -117,7 +131,9 @@ impl HttpClassifier {
                 return table[i].1;
             }
         }
-        if status.is_redirection() {
+        if status.is_informational() {
+            self.informational
+        } else if status.is_redirection() {
             self.redirects
         } else {
             default_outcome(status)
@@ -191,6 +207,23 @@ mod tests {
         assert_eq!(c.outcome(StatusCode::NOT_FOUND), Outcome::Ignored);
         assert_eq!(c.outcome(StatusCode::SERVICE_UNAVAILABLE), Outcome::Ignored);
         assert_eq!(c.outcome(StatusCode::BAD_GATEWAY), Outcome::Failure);
+    }
+
+    #[test]
+    fn informational_answers_follow_their_own_rule() {
+        let c = HttpClassifier::new().informational(Outcome::Failure);
+        for n in [100, 101, 103, 199] {
+            assert_eq!(c.outcome(code(n)), Outcome::Failure, "{n}");
+            assert_eq!(
+                HttpClassifier::new().outcome(code(n)),
+                Outcome::Success,
+                "{n}"
+            );
+        }
+        assert_eq!(c.outcome(StatusCode::OK), Outcome::Success);
+        let c = c.status(StatusCode::SWITCHING_PROTOCOLS, Outcome::Ignored);
+        assert_eq!(c.outcome(StatusCode::SWITCHING_PROTOCOLS), Outcome::Ignored);
+        assert_eq!(c.outcome(StatusCode::CONTINUE), Outcome::Failure);
     }
 
     #[test]

@@ -6,6 +6,13 @@
 //! `opentelemetry-otlp/reqwest-client` anywhere in a program that uses
 //! this: when both clients are compiled in, the exporter silently picks the
 //! async one, which the periodic reader's thread cannot drive.
+//!
+//! https endpoints need one of the TLS features (`rustls-aws-lc`, a default
+//! feature; `rustls-ring`; `native-tls`): opentelemetry-otlp turns on no TLS
+//! of its own, so without one an explicit https endpoint is refused by
+//! [`OtlpBuilder::build`]. A private CA is trusted through `SSL_CERT_FILE` /
+//! `SSL_CERT_DIR` (rustls reads the system's roots and these, as OpenSSL
+//! does). gRPC over TLS takes opentelemetry-otlp's own `tls-*` features.
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,6 +28,7 @@ use crate::model::Descriptor;
 use crate::{Collector, DEFAULT_LATENCY_BOUNDS, Error};
 
 mod instruments;
+mod tls;
 
 pub use instruments::{OtelInstruments, register_instruments};
 
@@ -177,6 +185,14 @@ impl OtlpBuilder {
         }
         let exporter = match self.protocol {
             OtlpProtocol::HttpProtobuf => {
+                if let Some(why) = self
+                    .endpoint
+                    .as_deref()
+                    .and_then(|endpoint| tls::unreachable(endpoint, tls::HTTPS))
+                {
+                    return Err(Error::setup("otlp", why));
+                }
+                tls::prepare();
                 let mut builder = MetricExporter::builder()
                     .with_http()
                     .with_protocol(opentelemetry_otlp::Protocol::HttpBinary);

@@ -82,13 +82,23 @@ impl ClientBuilder {
             .transpose()?;
         let http = match self.http {
             Some(http) => http,
-            // A redirect would turn a POST into a body-less GET (301, 302,
-            // 303) and hide where the answer came from: a 3xx is returned
-            // as a failure instead.
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(ClientError::Build)?,
+            None => {
+                if let Some(reason) = crate::tls::unreachable(base_url.scheme(), crate::tls::HTTPS)
+                {
+                    return Err(ClientError::InvalidUrl {
+                        url: crate::url::redact(&config.base_url),
+                        reason: reason.to_owned(),
+                    });
+                }
+                crate::tls::prepare();
+                // A redirect would turn a POST into a body-less GET (301,
+                // 302, 303) and hide where the answer came from: a 3xx is
+                // returned as a failure instead.
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(ClientError::Build)?
+            }
         };
         let new_breaker = |name: String, rules: &circuit_core::Config| {
             let mut breaker = CircuitBreaker::builder(name).config(rules.clone());
