@@ -123,7 +123,10 @@ fn apt(root: &Path) -> Result<(), String> {
             .args(["install", "-y", "-qq", "--no-install-recommends"])
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
+    )?;
+    // The downloaded .deb files (Chromium alone is over 100 MB) are not
+    // needed once installed; CI disks are small.
+    step("apt-get clean", root, Command::new("apt-get").arg("clean"))
 }
 
 fn installed(package: &str) -> bool {

@@ -44,6 +44,9 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let cargo = || {
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
         cmd.envs(provisioned.env.iter().map(|(k, v)| (k, v)));
+        // A CI run starts from a fresh clone: incremental caches would only
+        // take disk (gigabytes across the workspace's test binaries).
+        cmd.env("CARGO_INCREMENTAL", "0");
         cmd
     };
 
