@@ -77,6 +77,7 @@ impl<B: Borrow<CircuitBreaker>> Chain<B> {
     /// The first link that rejects, with its [`Rejected`]. The permits of
     /// the links before it are released as cancelled: a half-open probe
     /// slot taken on the way is freed at once, not wasted.
+    #[inline]
     pub fn try_acquire(&self) -> Result<ChainPermit<'_>, ChainRejected> {
         let mut permits = Links::default();
         for (link, breaker) in self.links.iter().enumerate() {
@@ -101,31 +102,54 @@ impl<B: Borrow<CircuitBreaker>> fmt::Debug for Chain<B> {
 /// The permits of up to four links inline, more on the heap.
 #[derive(Default)]
 struct Links<'a> {
+    /// How many of `inline` are filled (always the first ones).
+    len: usize,
     inline: [Option<Permit<'a>>; INLINE],
     more: Vec<Permit<'a>>,
 }
 
 impl<'a> Links<'a> {
+    #[inline]
     fn push(&mut self, permit: Permit<'a>) {
-        match self.inline.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) => *slot = Some(permit),
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(permit);
+                self.len += 1;
+            }
             None => self.more.push(permit),
         }
     }
 
+    #[inline]
     fn iter_mut(&mut self) -> impl Iterator<Item = &mut Permit<'a>> {
-        self.inline.iter_mut().flatten().chain(self.more.iter_mut())
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &Permit<'a>> {
-        self.inline.iter().flatten().chain(self.more.iter())
-    }
-
-    fn take(&mut self) -> impl Iterator<Item = Permit<'a>> + '_ {
-        self.inline
+        self.inline[..self.len]
             .iter_mut()
-            .filter_map(Option::take)
-            .chain(self.more.drain(..))
+            .flatten()
+            .chain(self.more.iter_mut())
+    }
+
+    #[inline]
+    fn iter(&self) -> impl Iterator<Item = &Permit<'a>> {
+        self.inline[..self.len]
+            .iter()
+            .flatten()
+            .chain(self.more.iter())
+    }
+
+    /// Hands every permit, in order, to `f`, leaving none behind. Plain
+    /// loops, not an iterator chain: this is the call path of every
+    /// chained call.
+    #[inline]
+    fn take_each(&mut self, mut f: impl FnMut(Permit<'a>)) {
+        for slot in &mut self.inline[..self.len] {
+            if let Some(permit) = slot.take() {
+                f(permit);
+            }
+        }
+        self.len = 0;
+        if !self.more.is_empty() {
+            self.more.drain(..).for_each(f);
+        }
     }
 }
 
@@ -163,16 +187,19 @@ impl<'a> ChainPermit<'a> {
     }
 
     /// Records `outcome` on every link.
+    #[inline]
     pub fn record(mut self, outcome: Outcome) {
-        self.permits.take().for_each(|p| p.record(outcome));
+        self.permits.take_each(|p| p.record(outcome));
     }
 
     /// The call succeeded, for every link.
+    #[inline]
     pub fn record_success(self) {
         self.record(Outcome::Success);
     }
 
     /// The call failed, for every link.
+    #[inline]
     pub fn record_failure(self) {
         self.record(Outcome::Failure);
     }
@@ -183,12 +210,10 @@ impl<'a> ChainPermit<'a> {
     /// the call as cancelled; extra outcomes are ignored.
     pub fn record_each(mut self, outcomes: impl IntoIterator<Item = Outcome>) {
         let mut outcomes = outcomes.into_iter();
-        for permit in self.permits.take() {
-            match outcomes.next() {
-                Some(outcome) => permit.record(outcome),
-                None => drop(permit),
-            }
-        }
+        self.permits.take_each(|permit| match outcomes.next() {
+            Some(outcome) => permit.record(outcome),
+            None => drop(permit),
+        });
     }
 }
 

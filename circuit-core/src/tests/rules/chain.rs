@@ -181,3 +181,47 @@ fn a_host_breaker_above_endpoint_breakers() {
     assert_eq!(match_chain.try_acquire().unwrap_err().link(), 0);
     assert_eq!(budget_chain.try_acquire().unwrap_err().link(), 0);
 }
+
+/// Past four links the permits live on the heap: outcomes still reach
+/// every link in order, a shorter list cancels the rest, and a rejection
+/// at the last link releases the inline and the heap permits alike.
+#[test]
+fn links_past_the_inline_four_keep_their_order() {
+    let clock = ManualClock::new();
+    let links: Vec<CircuitBreaker> = (0..6)
+        .map(|i| named(&format!("link-{i}"), &clock, one_failure_opens()))
+        .collect();
+    let chain = Chain::new(links.iter());
+    chain.try_acquire().unwrap().record_each([
+        Outcome::Success,
+        Outcome::Success,
+        Outcome::Success,
+        Outcome::Success,
+        Outcome::Ignored,
+    ]);
+    let counts: Vec<(u64, u64, u64)> = links
+        .iter()
+        .map(|b| {
+            let m = b.metrics();
+            (m.total_successes, m.total_ignored, m.total_cancelled)
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (1, 0, 0),
+            (1, 0, 0),
+            (1, 0, 0),
+            (1, 0, 0),
+            (0, 1, 0),
+            (0, 0, 1)
+        ]
+    );
+
+    links[5].force_open();
+    let rejected = chain.try_acquire().unwrap_err();
+    assert_eq!(rejected.link(), 5);
+    for (i, link) in links.iter().take(5).enumerate() {
+        assert_eq!(link.metrics().total_cancelled, 1, "link {i}");
+    }
+}
