@@ -15,6 +15,7 @@ use super::wire::{
     unix_millis,
 };
 use crate::BreakerSource;
+pub(super) use crate::registry::severity;
 
 /// Seconds of history kept per breaker (the sparkline and the strip).
 pub(super) const HISTORY_SECONDS: usize = 300;
@@ -340,18 +341,6 @@ impl Tracked {
                     .collect()
             }),
         }
-    }
-}
-
-/// How bad a state is for callers: forced-open, open, half-open,
-/// forced-closed, closed.
-pub(super) fn severity(state: State) -> u8 {
-    match state {
-        State::ForcedOpen => 4,
-        State::Open => 3,
-        State::HalfOpen => 2,
-        State::ForcedClosed => 1,
-        _ => 0,
     }
 }
 
