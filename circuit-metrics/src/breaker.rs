@@ -257,6 +257,13 @@ impl BreakerSource {
     pub fn fallbacks(&self) -> Option<u64> {
         self.fallbacks.as_ref().map(|count| count())
     }
+
+    /// How to count fallback answers, for a reader that outlives this
+    /// source (the dashboard keeps no breaker alive between sweeps).
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn fallback_count(&self) -> Option<FallbackCount> {
+        self.fallbacks.clone()
+    }
 }
 
 impl MetricSource for BreakerSource {

@@ -292,4 +292,4 @@ impl MetricSource for RegistrySource {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

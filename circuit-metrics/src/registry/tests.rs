@@ -6,7 +6,9 @@ use circuit_core::{Config, ManualClock};
 use super::*;
 use crate::{BREAKER_METRICS, Collector, Snapshot};
 
-fn registry(max_breakers: usize) -> Arc<Registry<String>> {
+/// A registry of at most `max_breakers` keys whose breakers open at the
+/// first failure.
+pub(crate) fn registry(max_breakers: usize) -> Arc<Registry<String>> {
     Arc::new(
         Registry::builder()
             .config(Config {
