@@ -257,6 +257,13 @@ impl BreakerSource {
     pub fn fallbacks(&self) -> Option<u64> {
         self.fallbacks.as_ref().map(|count| count())
     }
+
+    /// How to count fallback answers, for a reader that outlives this
+    /// source (the dashboard keeps no breaker alive between sweeps).
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn fallback_count(&self) -> Option<FallbackCount> {
+        self.fallbacks.clone()
+    }
 }
 
 impl MetricSource for BreakerSource {
@@ -265,7 +272,9 @@ impl MetricSource for BreakerSource {
     }
 
     fn collect(&self, out: &mut Vec<Sample>) {
-        breaker_samples(&self.breaker.metrics(), self.latency.as_ref(), out);
+        let metrics = self.breaker.metrics();
+        let name = Cow::Owned(metrics.name.clone());
+        breaker_samples(&metrics, self.latency.as_ref(), name, None, out);
     }
 
     fn as_breaker(&self) -> Option<&BreakerSource> {
@@ -273,16 +282,27 @@ impl MetricSource for BreakerSource {
     }
 }
 
-/// The samples of one breaker snapshot, in [`BREAKER_METRICS`] order.
+/// The samples of one breaker snapshot, in [`BREAKER_METRICS`] order,
+/// labelled `breaker` and, for a registry's breaker, `key`.
 pub(crate) fn breaker_samples(
     m: &Metrics,
     latency: Option<&LatencyRecorder>,
+    name: AttributeValue,
+    key: Option<AttributeValue>,
     out: &mut Vec<Sample>,
 ) {
-    let name: AttributeValue = Cow::Owned(m.name.clone());
-    let one = |d: &'static Descriptor, value: Value| Sample::new(d, vec![name.clone()], value);
+    let keyed = |sample: Sample| match &key {
+        Some(key) => sample.with_label("key", key.clone()),
+        None => sample,
+    };
+    let one =
+        |d: &'static Descriptor, value: Value| keyed(Sample::new(d, vec![name.clone()], value));
     let two = |d: &'static Descriptor, second: &'static str, value: Value| {
-        Sample::new(d, vec![name.clone(), Cow::Borrowed(second)], value)
+        keyed(Sample::new(
+            d,
+            vec![name.clone(), Cow::Borrowed(second)],
+            value,
+        ))
     };
     let seconds = |d: Duration| Value::Gauge(d.as_secs_f64());
 

@@ -80,13 +80,10 @@ impl Collector {
         }
     }
 
-    /// The registered sources that report a breaker, in registration order.
+    /// The registered sources, in registration order.
     #[cfg(feature = "dashboard")]
-    pub(crate) fn breaker_sources(&self) -> Vec<crate::BreakerSource> {
-        self.read()
-            .iter()
-            .filter_map(|(_, s)| s.as_breaker().cloned())
-            .collect()
+    pub(crate) fn sources(&self) -> Vec<Arc<dyn MetricSource>> {
+        self.read().iter().map(|(_, s)| Arc::clone(s)).collect()
     }
 
     /// Takes a snapshot and hands it to `exporter`.

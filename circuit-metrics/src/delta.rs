@@ -70,7 +70,9 @@ impl Deltas {
 }
 
 fn key(sample: &Sample) -> SeriesKey {
-    (sample.descriptor.name, sample.attributes.clone())
+    let mut values = sample.attributes.clone();
+    values.extend(sample.extra.iter().map(|(_, v)| v.clone()));
+    (sample.descriptor.name, values)
 }
 
 #[cfg(test)]
@@ -102,6 +104,16 @@ mod tests {
         );
         d.finish();
         assert_eq!(d.counters.len(), 1, "b was not seen and is forgotten");
+    }
+
+    #[test]
+    fn extra_labels_tell_series_apart() {
+        let mut d = Deltas::default();
+        d.begin();
+        assert_eq!(d.counter(&trips("r").with_label("key", "a"), 5), 5);
+        assert_eq!(d.counter(&trips("r").with_label("key", "b"), 2), 2);
+        assert_eq!(d.counter(&trips("r").with_label("key", "a"), 6), 1);
+        assert_eq!(d.counter(&trips("r"), 1), 1);
     }
 
     #[test]

@@ -95,6 +95,7 @@ mod histogram;
 mod latency;
 mod model;
 pub mod names;
+mod registry;
 mod source;
 mod sync;
 
@@ -131,6 +132,10 @@ pub use model::{
 pub use otlp::{OtlpExporter, OtlpProtocol};
 #[cfg(feature = "prometheus")]
 pub use prometheus::PrometheusExporter;
+pub use registry::{
+    DEFAULT_MAX_KEYS, EMPTY_KEY, OVERFLOW_KEY, REGISTRY_HIDDEN_KEYS, REGISTRY_KEYS,
+    REGISTRY_METRICS, REGISTRY_OVERFLOWED, RegistrySource,
+};
 #[cfg(feature = "http")]
 pub use server::{
     DEFAULT_ADDR, HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MetricsServer, ServerBuilder,

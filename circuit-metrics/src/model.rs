@@ -155,13 +155,18 @@ pub enum Value {
 }
 
 /// One series' value: a descriptor, attribute values in the descriptor's
-/// key order, and the value.
+/// key order, labels a source adds beyond the descriptor's, and the value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// What it is.
     pub descriptor: &'static Descriptor,
     /// Values for `descriptor.attributes`, same order and length.
     pub attributes: Vec<AttributeValue>,
+    /// Labels after the descriptor's, added by the source that reported
+    /// the sample: the `key` of a registry's breaker
+    /// ([`RegistrySource`](crate::RegistrySource)). Keys are lowercase
+    /// `[a-z0-9_]` and differ from the descriptor's.
+    pub extra: Vec<(&'static str, AttributeValue)>,
     /// The value.
     pub value: Value,
 }
@@ -182,17 +187,37 @@ impl Sample {
         Self {
             descriptor,
             attributes,
+            extra: Vec::new(),
             value,
         }
     }
 
-    /// `(key, value)` pairs.
+    /// Adds a label after the descriptor's (see [`extra`](Self::extra)).
+    ///
+    /// # Panics
+    /// In debug builds, if `key` is not lowercase `[a-z0-9_]` or is one of
+    /// the descriptor's own keys: a source bug, not outside input.
+    #[must_use]
+    pub fn with_label(mut self, key: &'static str, value: impl Into<AttributeValue>) -> Self {
+        debug_assert!(valid_name(key.as_bytes(), false), "label key {key:?}");
+        debug_assert!(
+            self.labels().all(|(k, _)| k != key),
+            "{} already has {key}",
+            self.descriptor.name
+        );
+        self.extra.push((key, value.into()));
+        self
+    }
+
+    /// `(key, value)` pairs: the descriptor's attributes, then the
+    /// [`extra`](Self::extra) labels.
     pub fn labels(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
         self.descriptor
             .attributes
             .iter()
             .copied()
             .zip(self.attributes.iter().map(|v| v.as_ref()))
+            .chain(self.extra.iter().map(|(k, v)| (*k, v.as_ref())))
     }
 
     /// The value of attribute `key`, if the descriptor has it.

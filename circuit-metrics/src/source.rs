@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::BreakerSource;
 use crate::model::Sample;
+use crate::{BreakerSource, RegistrySource};
 
 /// Something the [`Collector`](crate::Collector) can read metrics from:
 /// a breaker ([`BreakerSource`](crate::BreakerSource)), a client's request
@@ -28,6 +28,13 @@ pub trait MetricSource: Send + Sync + fmt::Debug {
     fn as_breaker(&self) -> Option<&BreakerSource> {
         None
     }
+
+    /// The registry this source reports, if it is a [`RegistrySource`]:
+    /// how the dashboard lists the keys of a registry registered with a
+    /// [`Collector`](crate::Collector). Other sources keep the default.
+    fn as_registry(&self) -> Option<&RegistrySource> {
+        None
+    }
 }
 
 impl<S: MetricSource + ?Sized> MetricSource for Arc<S> {
@@ -42,6 +49,10 @@ impl<S: MetricSource + ?Sized> MetricSource for Arc<S> {
     fn as_breaker(&self) -> Option<&BreakerSource> {
         (**self).as_breaker()
     }
+
+    fn as_registry(&self) -> Option<&RegistrySource> {
+        (**self).as_registry()
+    }
 }
 
 impl<S: MetricSource + ?Sized> MetricSource for Box<S> {
@@ -55,5 +66,9 @@ impl<S: MetricSource + ?Sized> MetricSource for Box<S> {
 
     fn as_breaker(&self) -> Option<&BreakerSource> {
         (**self).as_breaker()
+    }
+
+    fn as_registry(&self) -> Option<&RegistrySource> {
+        (**self).as_registry()
     }
 }

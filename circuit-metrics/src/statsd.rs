@@ -85,11 +85,7 @@ impl StatsdExporter {
 
     fn send(&self, sample: &Sample, deltas: &mut Deltas) -> Result<(), MetricError> {
         let path = self.style == StatsdStyle::Path;
-        let name = statsd_name(
-            sample.descriptor,
-            sample.attributes.iter().map(|v| v.as_ref()),
-            path,
-        );
+        let name = statsd_name(sample.descriptor, sample.labels().map(|(_, v)| v), path);
         let tags: Vec<(&str, String)> = if path {
             Vec::new()
         } else {

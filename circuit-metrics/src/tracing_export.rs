@@ -21,8 +21,12 @@ use crate::{Error, Exporter};
 /// `rejected`, `slow`, `trips`, `consecutive_failures`, `failure_ratio`
 /// (window) and `p50_ms` / `p99_ms` (latency of the calls since the previous
 /// event, all outcomes, when a latency recorder is attached; absent when no
-/// call finished in between). Any other source gives "metrics snapshot"
-/// with `source` and `metrics`, every series as `name{k=v}=value` pairs.
+/// call finished in between). A [`RegistrySource`](crate::RegistrySource)
+/// gives one such event per key it shows, with `breaker` the registry's
+/// name and `key` the key (quoted), and one "metrics snapshot" of the
+/// registry's counts. Any other source gives "metrics snapshot" with
+/// `source` and `metrics`, every series as `name{k=v}=value` pairs (values
+/// other than plain words quoted).
 #[derive(Debug, Default)]
 pub struct TracingExporter {
     deltas: Mutex<Deltas>,
@@ -43,18 +47,15 @@ impl Exporter for TracingExporter {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         deltas.begin();
         for source in &snapshot.sources {
-            match source
-                .samples
-                .iter()
-                .find(|s| std::ptr::eq(s.descriptor, &STATE))
-            {
-                Some(_) => log_breaker(source, &mut deltas),
-                None => tracing::info!(
-                    target: "circuit_metrics",
-                    source = %source.source,
-                    metrics = %Logfmt(&source.samples),
-                    "metrics snapshot"
-                ),
+            let is_state = |s: &&Sample| std::ptr::eq(s.descriptor, &STATE);
+            let keyed = source.samples.iter().any(|s| s.attribute("key").is_some());
+            if keyed {
+                log_registry(source, &mut deltas);
+            } else if source.samples.iter().any(|s| is_state(&s)) {
+                let samples: Vec<&Sample> = source.samples.iter().collect();
+                log_breaker(&samples, None, &mut deltas);
+            } else {
+                log_other(&source.source, source.samples.iter());
             }
         }
         deltas.finish();
@@ -62,8 +63,45 @@ impl Exporter for TracingExporter {
     }
 }
 
-fn log_breaker(source: &SourceSnapshot, deltas: &mut Deltas) {
-    let samples = &source.samples;
+fn log_other<'a>(source: &str, samples: impl Iterator<Item = &'a Sample>) {
+    let samples: Vec<&Sample> = samples.collect();
+    if samples.is_empty() {
+        return;
+    }
+    tracing::info!(
+        target: "circuit_metrics",
+        source = %source,
+        metrics = %Logfmt(&samples),
+        "metrics snapshot"
+    );
+}
+
+/// A registry's source: one line per key, then one for the registry's own
+/// counts.
+fn log_registry(source: &SourceSnapshot, deltas: &mut Deltas) {
+    let mut keys: Vec<(&str, Vec<&Sample>)> = Vec::new();
+    for sample in &source.samples {
+        let Some(key) = sample.attribute("key") else {
+            continue;
+        };
+        match keys.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, samples)) => samples.push(sample),
+            None => keys.push((key, vec![sample])),
+        }
+    }
+    for (key, samples) in &keys {
+        log_breaker(samples, Some(key), deltas);
+    }
+    log_other(
+        &source.source,
+        source
+            .samples
+            .iter()
+            .filter(|s| s.attribute("key").is_none()),
+    );
+}
+
+fn log_breaker(samples: &[&Sample], key: Option<&str>, deltas: &mut Deltas) {
     let counter = |d: &Descriptor, outcome: Option<&str>| -> u64 {
         samples
             .iter()
@@ -115,6 +153,8 @@ fn log_breaker(source: &SourceSnapshot, deltas: &mut Deltas) {
     tracing::info!(
         target: "circuit_metrics",
         breaker,
+        // Debug-quoted: a key is the user's text and may hold anything.
+        key = key.map(tracing::field::debug),
         state,
         calls = counter(&CALLS, None),
         successes = counter(&CALLS, Some("success")),
@@ -131,8 +171,10 @@ fn log_breaker(source: &SourceSnapshot, deltas: &mut Deltas) {
     );
 }
 
-/// Samples as `name{k=v,…}=value` pairs separated by spaces.
-struct Logfmt<'a>(&'a [Sample]);
+/// Samples as `name{k=v,…}=value` pairs separated by spaces; a label value
+/// other than letters, digits and `_-.:/` is written quoted and escaped
+/// (Rust `Debug`), so that no value can end a pair or the line.
+struct Logfmt<'a>(&'a [&'a Sample]);
 
 impl fmt::Display for Logfmt<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,13 +184,20 @@ impl fmt::Display for Logfmt<'_> {
                 line.push(' ');
             }
             line.push_str(sample.descriptor.name);
-            if !sample.attributes.is_empty() {
+            if sample.labels().next().is_some() {
                 line.push('{');
                 for (i, (k, v)) in sample.labels().enumerate() {
                     if i > 0 {
                         line.push(',');
                     }
-                    let _ = write!(line, "{k}={v}");
+                    let plain = v.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':' | b'/')
+                    });
+                    let _ = if plain && !v.is_empty() {
+                        write!(line, "{k}={v}")
+                    } else {
+                        write!(line, "{k}={v:?}")
+                    };
                 }
                 line.push('}');
             }

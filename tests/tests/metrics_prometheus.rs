@@ -5,12 +5,14 @@
 mod metrics_support;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use circuit_core::{Config, State};
-use circuit_metrics::PrometheusExporter;
+use circuit_core::{Config, Registry, State};
+use circuit_metrics::{Collector, PrometheusExporter, RegistrySource};
 use metrics_support::{
     Peer, TempDir, call, free_tcp_port, http_get, measured_breaker, require_binary, url_encode,
     wait_for,
@@ -67,6 +69,37 @@ fn wait_for_values(prometheus: &mut Peer, port: u16, what: &str, expected: &[(&s
     });
 }
 
+/// Starts Prometheus scraping `target` every second, and waits until it
+/// is ready: the peer, its API port, and the directory it keeps its data
+/// in (removed when dropped).
+fn start_prometheus(bin: PathBuf, target: SocketAddr) -> (Peer, u16, TempDir) {
+    let dir = TempDir::new("prometheus");
+    let config_file = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config_file,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: circuit\n    \
+             scrape_timeout: 1s\n    static_configs:\n      - targets: ['{target}']\n",
+        ),
+    )
+    .unwrap();
+    let port = free_tcp_port();
+    let mut command = Command::new(bin);
+    command.arg(format!("--config.file={}", config_file.display()));
+    command.arg(format!(
+        "--storage.tsdb.path={}",
+        dir.path().join("data").display()
+    ));
+    command.arg(format!("--web.listen-address=127.0.0.1:{port}"));
+    let mut prometheus =
+        Peer::spawn_logged("prometheus", command, &dir.path().join("prometheus.log"));
+    wait_for("Prometheus to be up", Duration::from_secs(60), || {
+        prometheus.assert_running();
+        http_get(port, "/-/ready").and_then(|(s, b)| if s == 200 { Ok(()) } else { Err(b) })
+    });
+    (prometheus, port, dir)
+}
+
 #[test]
 fn prometheus_scrapes_the_breaker_series() {
     let prometheus_bin = require_binary("prometheus", "prometheus");
@@ -80,28 +113,7 @@ fn prometheus_scrapes_the_breaker_series() {
     let server = PrometheusExporter::new(Arc::clone(&collector))
         .serve("127.0.0.1:0")
         .unwrap();
-
-    let dir = TempDir::new("prometheus");
-    let config_file = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config_file,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: circuit\n    \
-             scrape_timeout: 1s\n    static_configs:\n      - targets: ['{}']\n",
-            server.local_addr()
-        ),
-    )
-    .unwrap();
-    let port = free_tcp_port();
-    let mut command = Command::new(prometheus_bin);
-    command.arg(format!("--config.file={}", config_file.display()));
-    command.arg(format!(
-        "--storage.tsdb.path={}",
-        dir.path().join("data").display()
-    ));
-    command.arg(format!("--web.listen-address=127.0.0.1:{port}"));
-    let mut prometheus =
-        Peer::spawn_logged("prometheus", command, &dir.path().join("prometheus.log"));
+    let (mut prometheus, port, _dir) = start_prometheus(prometheus_bin, server.local_addr());
 
     // Phase 1: five quick successes, three slow failures trip it, two
     // rejections.
@@ -114,10 +126,6 @@ fn prometheus_scrapes_the_breaker_series() {
     assert!(cb.try_acquire().is_err() && cb.try_acquire().is_err());
     assert_eq!(cb.state(), State::Open);
 
-    wait_for("Prometheus to be up", Duration::from_secs(60), || {
-        prometheus.assert_running();
-        http_get(port, "/-/ready").and_then(|(s, b)| if s == 200 { Ok(()) } else { Err(b) })
-    });
     let success = r#"breaker="kol-matcher",outcome="success""#;
     let failure = r#"breaker="kol-matcher",outcome="failure""#;
     let b = r#"breaker="kol-matcher""#;
@@ -215,5 +223,94 @@ fn prometheus_scrapes_the_breaker_series() {
     assert!(
         body.contains(r#""value":["#) && body.contains(r#","1"]"#),
         "the scrape target is up: {body}"
+    );
+}
+
+/// `(key label, value)` of every series `query` returns now, sorted.
+fn by_key(port: u16, query: &str) -> Result<Vec<(String, String)>, String> {
+    let (status, body) = http_get(port, &format!("/api/v1/query?query={}", url_encode(query)))?;
+    if status != 200 {
+        return Err(format!("status {status}: {body}"));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+    let mut out: Vec<(String, String)> = json["data"]["result"]
+        .as_array()
+        .ok_or_else(|| format!("no result in {body}"))?
+        .iter()
+        .map(|r| {
+            let key = r["metric"]["key"].as_str().unwrap_or("(none)").to_owned();
+            (key, r["value"][1].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// A registry's keys as Prometheus stores them: the odd ones read back
+/// exactly, the bound held, and a removed key gone from instant queries
+/// (the scrape that no longer lists it marks its series stale).
+#[test]
+fn prometheus_scrapes_registry_keys_verbatim_under_the_bound() {
+    let prometheus_bin = require_binary("prometheus", "prometheus");
+    // Sorts first by name ('"' < 'a'), so that it is among the keys shown.
+    let odd = "\"acme\" tenant\nline two \\ back\\slash";
+    let hosts: Arc<Registry<String>> = Arc::new(Registry::new(Config::default()).unwrap());
+    for key in ["api.example.com:443", odd, "b", "c", "d"] {
+        hosts.get(key);
+    }
+    hosts.get("zz").force_open();
+    let collector = Arc::new(Collector::new());
+    collector.register(RegistrySource::new("upstreams", Arc::clone(&hosts)).max_keys(4));
+    let server = PrometheusExporter::new(Arc::clone(&collector))
+        .serve("127.0.0.1:0")
+        .unwrap();
+    let (mut prometheus, port, _dir) = start_prometheus(prometheus_bin, server.local_addr());
+
+    // Waits until the closed-state series are `pairs`, by key.
+    let mut wait_for_keys = |what: &str, pairs: &[(&str, &str)]| {
+        let want: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        wait_for(what, Duration::from_secs(60), || {
+            prometheus.assert_running();
+            let now = by_key(
+                port,
+                r#"circuit_breaker_state{breaker="upstreams",state="closed"}"#,
+            )?;
+            if now == want {
+                Ok(())
+            } else {
+                Err(format!("{now:?}"))
+            }
+        });
+    };
+    // zz first (forced open), then the first three by name.
+    wait_for_keys(
+        "the registry's keys",
+        &[
+            (odd, "1"),
+            ("api.example.com:443", "1"),
+            ("b", "1"),
+            ("zz", "0"),
+        ],
+    );
+    let hidden = by_key(
+        port,
+        r#"circuit_breaker_registry_hidden_keys{breaker="upstreams",state="closed"}"#,
+    )
+    .unwrap();
+    assert_eq!(hidden, [("(none)".to_owned(), "2".to_owned())]);
+
+    hosts.remove(odd);
+    wait_for_keys(
+        "the removed key to go stale",
+        &[
+            ("api.example.com:443", "1"),
+            ("b", "1"),
+            ("c", "1"),
+            ("zz", "0"),
+        ],
     );
 }

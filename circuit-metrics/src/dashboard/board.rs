@@ -4,17 +4,20 @@
 //! moved, and on every fourth sweep (the one-second tick).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::SystemTime;
 
-use circuit_core::{Config, HISTORY_CAPACITY, Metrics, RejectReason, State, TransitionRecord};
+use circuit_core::{
+    CircuitBreaker, Config, HISTORY_CAPACITY, Metrics, RejectReason, State, TransitionRecord,
+};
 
 use super::set::BreakerSet;
 use super::wire::{
-    History, Live, Membership, Reconfigured, Rejections, Thresholds, Transition, millis,
+    Hidden, History, Live, Membership, Reconfigured, Rejections, Thresholds, Transition, millis,
     unix_millis,
 };
-use crate::BreakerSource;
+pub(super) use crate::registry::severity;
+use crate::{BreakerSource, FallbackCount};
 
 /// Seconds of history kept per breaker (the sparkline and the strip).
 pub(super) const HISTORY_SECONDS: usize = 300;
@@ -38,14 +41,20 @@ pub(super) enum Found {
 #[derive(Debug, Default)]
 pub(super) struct Board {
     tracked: Vec<Tracked>,
+    /// What the set left out at the last sweep.
+    hidden: Hidden,
     sweeps: u64,
     /// Wall time of the last tick.
     ticked_at: Option<SystemTime>,
 }
 
-#[derive(Debug)]
 struct Tracked {
-    source: BreakerSource,
+    /// Weak between sweeps: a registry forgets only breakers nobody else
+    /// holds, and the dashboard must not keep its idle keys alive. (A
+    /// `Weak` also keeps the address from being reused, so `key` stays
+    /// unique.)
+    breaker: Weak<CircuitBreaker>,
+    fallbacks: Option<FallbackCount>,
     /// The breaker's address: names may repeat, breakers may not.
     key: usize,
     name: String,
@@ -91,17 +100,29 @@ impl Board {
         let sweep = self.sweeps;
         self.sweeps += 1;
         let mut found = Vec::new();
-        if let Some(changed) = self.sync(set.breakers()) {
+        let listing = set.listing();
+        self.hidden = Hidden {
+            count: listing.hidden,
+            not_closed: listing.hidden_not_closed,
+        };
+        // Strong references for this sweep only.
+        let (changed, breakers) = self.sync(listing.breakers);
+        if let Some(changed) = changed {
             found.push(Found::Membership(changed));
         }
-        for tracked in &mut self.tracked {
-            tracked.sweep(sweep, tick, &mut found);
+        for (tracked, breaker) in self.tracked.iter_mut().zip(&breakers) {
+            tracked.sweep(breaker, sweep, tick, &mut found);
         }
         if tick {
             self.ticked_at = Some(now);
             found.push(Found::Tick);
         }
         found
+    }
+
+    /// How many breakers the set left out at the last sweep.
+    pub(super) fn hidden(&self) -> Hidden {
+        self.hidden
     }
 
     /// The breakers' values as of the last tick.
@@ -116,7 +137,7 @@ impl Board {
             .iter()
             .filter_map(|t| {
                 let live = t.live.as_ref()?;
-                let breaker = t.source.breaker();
+                let breaker = t.breaker.upgrade()?;
                 let records = breaker.transitions();
                 let recent = records
                     .iter()
@@ -129,42 +150,63 @@ impl Board {
     }
 
     /// The breakers named `name` now.
-    pub(super) fn named(&self, name: &str) -> Vec<&BreakerSource> {
+    pub(super) fn named(&self, name: &str) -> Vec<Arc<CircuitBreaker>> {
         self.tracked
             .iter()
             .filter(|t| t.name == name)
-            .map(|t| &t.source)
+            .filter_map(|t| t.breaker.upgrade())
             .collect()
     }
 
-    fn sync(&mut self, sources: Vec<BreakerSource>) -> Option<Membership> {
+    /// Tracks `sources` in their order; returns what came and went, and
+    /// the breakers, one per tracked entry.
+    fn sync(
+        &mut self,
+        sources: Vec<BreakerSource>,
+    ) -> (Option<Membership>, Vec<Arc<CircuitBreaker>>) {
         let mut old: HashMap<usize, Tracked> = std::mem::take(&mut self.tracked)
             .into_iter()
             .map(|t| (t.key, t))
             .collect();
         let mut changed = Membership::default();
+        let mut breakers = Vec::with_capacity(sources.len());
         for source in sources {
             let key = Arc::as_ptr(source.breaker()) as usize;
             match old.remove(&key) {
                 Some(mut tracked) => {
-                    tracked.source = source;
+                    tracked.fallbacks = source.fallback_count();
                     self.tracked.push(tracked);
                 }
                 None => {
-                    let tracked = Tracked::new(source, key);
+                    let tracked = Tracked::new(&source, key);
                     changed.added.push(tracked.name.clone());
                     self.tracked.push(tracked);
                 }
             }
+            breakers.push(Arc::clone(source.breaker()));
         }
         changed.removed = old.into_values().map(|t| t.name).collect();
         changed.removed.sort();
-        (changed != Membership::default()).then_some(changed)
+        (
+            (changed != Membership::default()).then_some(changed),
+            breakers,
+        )
+    }
+}
+
+impl std::fmt::Debug for Tracked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracked")
+            .field("name", &self.name)
+            .field("seen_state", &self.seen_state)
+            .field("fallbacks", &self.fallbacks.is_some())
+            .field("seconds", &self.history.len())
+            .finish_non_exhaustive()
     }
 }
 
 impl Tracked {
-    fn new(source: BreakerSource, key: usize) -> Self {
+    fn new(source: &BreakerSource, key: usize) -> Self {
         let breaker = source.breaker();
         let state = breaker.state();
         let mut history = breaker.transitions();
@@ -183,12 +225,12 @@ impl Tracked {
             last_burst_sweep: None,
             history: VecDeque::with_capacity(HISTORY_SECONDS),
             live: None,
-            source,
+            breaker: Arc::downgrade(breaker),
+            fallbacks: source.fallback_count(),
         }
     }
 
-    fn sweep(&mut self, sweep: u64, tick: bool, found: &mut Vec<Found>) {
-        let breaker = Arc::clone(self.source.breaker());
+    fn sweep(&mut self, breaker: &CircuitBreaker, sweep: u64, tick: bool, found: &mut Vec<Found>) {
         let state = breaker.state();
         let moved = state != self.seen_state;
         let config = breaker.config();
@@ -271,7 +313,7 @@ impl Tracked {
             requests: m.total_requests,
             failures: m.total_failures,
             rejected: m.total_rejected,
-            fallbacks: self.source.fallbacks(),
+            fallbacks: self.fallbacks.as_ref().map(|count| count()),
         };
         let per_s = |new: u64, old: u64| new.saturating_sub(old);
         let (calls, failures, rejections, fallbacks) = match self.totals {
@@ -326,7 +368,7 @@ impl Tracked {
 
     fn history(&self, end_ms: u64) -> History {
         let has_fallbacks =
-            self.history.iter().any(|s| s.fallbacks.is_some()) || self.source.fallbacks().is_some();
+            self.history.iter().any(|s| s.fallbacks.is_some()) || self.fallbacks.is_some();
         History {
             end_ms,
             states: self.history.iter().map(|s| state_digit(s.state)).collect(),
@@ -340,18 +382,6 @@ impl Tracked {
                     .collect()
             }),
         }
-    }
-}
-
-/// How bad a state is for callers: forced-open, open, half-open,
-/// forced-closed, closed.
-pub(super) fn severity(state: State) -> u8 {
-    match state {
-        State::ForcedOpen => 4,
-        State::Open => 3,
-        State::HalfOpen => 2,
-        State::ForcedClosed => 1,
-        _ => 0,
     }
 }
 

@@ -190,7 +190,7 @@ impl Inner {
             let board = self.board();
             let named = board.named(&asked.breaker);
             match named.as_slice() {
-                [one] => std::sync::Arc::clone(one.breaker()),
+                [one] => std::sync::Arc::clone(one),
                 [] => {
                     return refuse(
                         StatusCode::NOT_FOUND,

@@ -32,7 +32,7 @@ use tokio::sync::broadcast;
 use tokio::time::MissedTickBehavior;
 
 pub use control::{ControlToken, MIN_TOKEN_LEN};
-pub use set::BreakerSet;
+pub use set::{BreakerSet, Listing};
 
 use crate::{Error, MetricsServer};
 use board::{Board, Found, SWEEPS_PER_TICK};
@@ -174,6 +174,7 @@ impl Inner {
                     let tick = wire::Tick {
                         t_ms: wire::unix_millis(now),
                         breakers: board.lives().collect(),
+                        hidden: board.hidden(),
                     };
                     self.publish("tick", &tick);
                 }
@@ -211,6 +212,7 @@ impl Inner {
                     history,
                 })
                 .collect(),
+            hidden: board.hidden(),
         };
         serde_json::to_string(&snapshot).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }

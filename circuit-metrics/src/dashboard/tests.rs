@@ -224,3 +224,72 @@ fn events_carry_transitions_with_reasons_and_ticks() {
     let tick = tick.expect("a tick after it");
     assert_eq!(tick["breakers"][0]["state"], "forced-open");
 }
+
+/// The names listed by `/api/breakers` and the snapshot, once `done`
+/// holds of them.
+fn listed_once(addr: SocketAddr, done: impl Fn(&[String], &Json) -> bool) -> (Vec<String>, Json) {
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        let json = snapshot(addr);
+        let names: Vec<String> = json["breakers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap().to_owned())
+            .collect();
+        if done(&names, &json) {
+            return (names, json);
+        }
+        last = names;
+        std::thread::sleep(SWEEP_INTERVAL / 2);
+    }
+    panic!("the dashboard never listed what was expected; last: {last:?}");
+}
+
+#[test]
+fn a_registry_lists_its_keys_new_ones_included_up_to_its_bound() {
+    let hosts: Arc<circuit_core::Registry<String>> =
+        Arc::new(circuit_core::Registry::new(circuit_core::Config::default()).unwrap());
+    hosts.get("api.example.com:443");
+    hosts.get("tenant \"acme\"");
+    // Through a collector, beside a plain breaker: the same as alone.
+    let collector = Arc::new(crate::Collector::new());
+    collector.register(crate::BreakerSource::new(breaker("kol-matcher")));
+    collector.register(crate::RegistrySource::new("upstreams", Arc::clone(&hosts)).max_keys(3));
+    let server = serve(Dashboard::new(Arc::clone(&collector)));
+    let addr = server.local_addr();
+
+    let (names, json) = listed_once(addr, |names, _| names.len() == 3);
+    assert_eq!(
+        names,
+        ["kol-matcher", "api.example.com:443", "tenant \"acme\""]
+    );
+    assert_eq!(json["hidden"]["count"], 0);
+
+    // A key created later shows up without a restart.
+    hosts.get("cdn.example.com:443");
+    let (names, json) = listed_once(addr, |names, _| names.len() == 4);
+    assert!(
+        names.contains(&"cdn.example.com:443".to_owned()),
+        "{names:?}"
+    );
+    assert_eq!(json["hidden"]["count"], 0);
+
+    // Past the bound: three keys, the worst first; the rest are counted.
+    hosts.get("zz.example.com:443").force_open();
+    hosts.get("aa.example.com:443");
+    let (names, json) = listed_once(addr, |names, json| {
+        json["hidden"]["count"] == 2 && names.len() == 4
+    });
+    assert_eq!(
+        names,
+        [
+            "kol-matcher",
+            "zz.example.com:443",
+            "aa.example.com:443",
+            "api.example.com:443"
+        ]
+    );
+    assert_eq!(json["hidden"]["not_closed"], 0);
+    assert_eq!(json["breakers"][1]["state"], "forced-open");
+}

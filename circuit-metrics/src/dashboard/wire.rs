@@ -151,6 +151,7 @@ pub(super) struct Snapshot<'a> {
     pub(super) tick_ms: u64,
     pub(super) history_seconds: usize,
     pub(super) breakers: Vec<BreakerView<'a>>,
+    pub(super) hidden: Hidden,
 }
 
 /// The `tick` event.
@@ -158,6 +159,17 @@ pub(super) struct Snapshot<'a> {
 pub(super) struct Tick<'a> {
     pub(super) t_ms: u64,
     pub(super) breakers: Vec<&'a Live>,
+    pub(super) hidden: Hidden,
+}
+
+/// Breakers the set left out of `breakers` to stay under its bound (the
+/// keys of a registry past `max_keys`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub(super) struct Hidden {
+    pub(super) count: usize,
+    /// Of those, how many are not CLOSED (only when more breakers are
+    /// unhealthy than the bound lets the page list).
+    pub(super) not_closed: usize,
 }
 
 /// The `breakers` event: the set changed.

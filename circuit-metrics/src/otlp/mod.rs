@@ -25,6 +25,7 @@ use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 
 use crate::breaker::BREAKER_METRICS;
 use crate::model::Descriptor;
+use crate::registry::REGISTRY_METRICS;
 use crate::{Collector, DEFAULT_LATENCY_BOUNDS, Error};
 
 mod instruments;
@@ -67,7 +68,11 @@ impl OtlpExporter {
             timeout: None,
             service_name: None,
             bounds: DEFAULT_LATENCY_BOUNDS.to_vec(),
-            descriptors: BREAKER_METRICS.to_vec(),
+            descriptors: BREAKER_METRICS
+                .iter()
+                .chain(&REGISTRY_METRICS)
+                .copied()
+                .collect(),
         }
     }
 

@@ -224,3 +224,73 @@ fn debug_output_hides_credentials() {
         "{debug}"
     );
 }
+
+/// The `key` attribute of every `circuit_breaker.state{state="closed"}`
+/// point, sorted.
+fn state_keys(rm: &ResourceMetrics) -> Vec<String> {
+    let AggregatedMetrics::F64(MetricData::Gauge(g)) = metric(rm, "circuit_breaker.state").data()
+    else {
+        panic!("state is an f64 gauge")
+    };
+    let mut keys: Vec<String> = g
+        .data_points()
+        .filter(|p| p.attributes().any(|kv| kv.value.as_str() == "closed"))
+        .filter_map(|p| {
+            p.attributes()
+                .find(|kv| kv.key.as_str() == "key")
+                .map(|kv| kv.value.as_str().into_owned())
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn registry_keys_are_attributes_verbatim_and_leave_with_their_key() {
+    let hosts: Arc<circuit_core::Registry<String>> =
+        Arc::new(circuit_core::Registry::new(circuit_core::Config::default()).unwrap());
+    let odd = "tenant \"a\"\n\\b";
+    hosts.get("api.example.com:443");
+    hosts.get(odd);
+    let collector = Arc::new(Collector::new());
+    collector.register(crate::RegistrySource::new("upstreams", Arc::clone(&hosts)));
+    let exporter = InMemoryMetricExporter::default();
+    let reader = PeriodicReader::builder(exporter.clone())
+        .with_interval(Duration::from_secs(3600))
+        .build();
+    let provider = SdkMeterProvider::builder().with_reader(reader).build();
+    let descriptors: Vec<&'static Descriptor> = BREAKER_METRICS
+        .iter()
+        .chain(&crate::REGISTRY_METRICS)
+        .copied()
+        .collect();
+    let _instruments = register_instruments(&provider.meter("test"), collector, &descriptors, &[]);
+    let flush = || {
+        exporter.reset();
+        provider.force_flush().unwrap();
+        exporter
+            .get_finished_metrics()
+            .unwrap()
+            .pop()
+            .expect("one export")
+    };
+    let rm = flush();
+    assert_eq!(state_keys(&rm), ["api.example.com:443", odd]);
+    let AggregatedMetrics::F64(MetricData::Gauge(keys)) =
+        metric(&rm, "circuit_breaker.registry.keys").data()
+    else {
+        panic!("registry.keys is an f64 gauge")
+    };
+    let closed = keys
+        .data_points()
+        .find(|p| p.attributes().any(|kv| kv.value.as_str() == "closed"))
+        .unwrap();
+    assert_eq!(closed.value(), 2.0);
+
+    hosts.remove(odd);
+    assert_eq!(
+        state_keys(&flush()),
+        ["api.example.com:443"],
+        "a removed key is not exported again"
+    );
+}

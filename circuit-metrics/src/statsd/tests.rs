@@ -182,3 +182,42 @@ fn negative_gauges_are_set_not_added() {
         "room.temperature:0|g\nroom.temperature:-2.5|g\n"
     );
 }
+
+#[test]
+fn registry_keys_become_safe_segments_and_tags() {
+    let hosts: Arc<circuit_core::Registry<String>> =
+        Arc::new(circuit_core::Registry::new(circuit_core::Config::default()).unwrap());
+    hosts
+        .get("a.b:c|d@e#f,g h\n\"i\"\\")
+        .try_acquire()
+        .unwrap()
+        .record_success();
+    let collector = Collector::new();
+    collector.register(crate::RegistrySource::new("up.streams", Arc::clone(&hosts)));
+    for style in [StatsdStyle::Path, StatsdStyle::Tags] {
+        let daemon = Daemon::new();
+        let exporter = StatsdExporter::udp(daemon.0.local_addr().unwrap(), "app")
+            .unwrap()
+            .with_style(style);
+        collector.export(&exporter).unwrap();
+        // `lines` checks every line against the protocol.
+        let lines = daemon.lines();
+        let success = match style {
+            StatsdStyle::Path => {
+                "app.circuit_breaker.calls.up_streams.success.a_b_c_d_e_f_g_h__i__|c".to_owned()
+            }
+            _ => "app.circuit_breaker.calls|c|#breaker:up_streams,outcome:success,key:a_b_c_d_e_f_g_h__i__"
+                .to_owned(),
+        };
+        assert_eq!(
+            lines.get(&success).map(String::as_str),
+            Some("1"),
+            "{lines:#?}"
+        );
+        let keys = match style {
+            StatsdStyle::Path => "app.circuit_breaker.registry.keys.up_streams.closed|g",
+            _ => "app.circuit_breaker.registry.keys|g|#breaker:up_streams,state:closed",
+        };
+        assert_eq!(lines.get(keys).map(String::as_str), Some("1"), "{lines:#?}");
+    }
+}

@@ -117,3 +117,62 @@ fn one_structured_event_per_source() {
     );
     assert_eq!(events[2]["calls"], "4");
 }
+
+#[test]
+fn a_registry_logs_one_event_per_key_and_its_counts() {
+    let hosts: Arc<circuit_core::Registry<String>> =
+        Arc::new(circuit_core::Registry::new(circuit_core::Config::default()).unwrap());
+    hosts
+        .get("api.example")
+        .try_acquire()
+        .unwrap()
+        .record_success();
+    hosts.get("a \"b\"\nc");
+    let collector = Collector::new();
+    collector.register(crate::RegistrySource::new("upstreams", Arc::clone(&hosts)).max_keys(1));
+    let events: Events = Arc::default();
+    let subscriber = tracing_subscriber::registry().with(Capture(Arc::clone(&events)));
+    tracing::subscriber::with_default(subscriber, || {
+        collector.export(&TracingExporter::new()).unwrap();
+    });
+    let events = events.lock().unwrap();
+    let messages: Vec<&str> = events
+        .iter()
+        .map(|e| e["message"].as_str())
+        .filter(|m| !m.starts_with("the registry has more keys than the metrics bound"))
+        .collect();
+    assert_eq!(messages, ["circuit breaker metrics", "metrics snapshot"]);
+    let key = events.iter().find(|e| e.contains_key("key")).unwrap();
+    assert_eq!(key["breaker"], "upstreams");
+    assert_eq!(
+        key["key"], "\"a \\\"b\\\"\\nc\"",
+        "the key is quoted and escaped"
+    );
+    assert_eq!(key["calls"], "0");
+    let counts = events
+        .iter()
+        .find(|e| e["message"] == "metrics snapshot")
+        .unwrap();
+    assert_eq!(counts["source"], "circuit_breaker_registry/upstreams");
+    assert!(
+        counts["metrics"]
+            .contains("circuit_breaker.registry.hidden_keys{breaker=upstreams,state=closed}=1"),
+        "{}",
+        counts["metrics"]
+    );
+}
+
+#[test]
+fn label_values_that_are_not_plain_words_are_quoted() {
+    static SEEN: Descriptor = Descriptor::new("seen", Kind::Gauge, Unit::Count("x"), "x", &["who"]);
+    let samples = [
+        Sample::new(&SEEN, vec!["a b=c}".into()], Value::Gauge(1.0)),
+        Sample::new(&SEEN, vec!["".into()], Value::Gauge(2.0)),
+        Sample::new(&SEEN, vec!["api.example.com:443".into()], Value::Gauge(3.0)),
+    ];
+    let refs: Vec<&Sample> = samples.iter().collect();
+    assert_eq!(
+        Logfmt(&refs).to_string(),
+        r#"seen{who="a b=c}"}=1 seen{who=""}=2 seen{who=api.example.com:443}=3"#
+    );
+}

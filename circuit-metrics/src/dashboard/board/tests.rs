@@ -294,3 +294,77 @@ fn a_reconfiguration_is_reported_with_the_fields_it_changed() {
             .all(|f| !matches!(f, Found::Reconfigured(_)))
     );
 }
+
+use crate::registry::tests::registry as hosts;
+
+#[test]
+fn the_board_keeps_no_registry_key_alive() {
+    let hosts = hosts(2);
+    let set = crate::RegistrySource::new("upstreams", Arc::clone(&hosts));
+    hosts.get("a");
+    hosts.get("b");
+    let mut board = Board::default();
+    to_next_tick(&mut board, &set);
+    assert_eq!(board.lives().count(), 2);
+    // Full: a new key needs an idle one to go, which only works if the
+    // board holds none between sweeps.
+    let c = hosts.try_get("c").expect("room is made by evicting a or b");
+    assert_eq!(hosts.len(), 2);
+    let found = to_next_tick(&mut board, &set);
+    let membership = found
+        .iter()
+        .find_map(|f| match f {
+            Found::Membership(m) => Some(m),
+            _ => None,
+        })
+        .expect("the evicted key left the board");
+    assert_eq!(membership.added, ["c"]);
+    assert_eq!(membership.removed.len(), 1);
+    assert_eq!(board.views().len(), 2);
+    assert_eq!(board.named("c").len(), 1);
+    drop(c);
+}
+
+#[test]
+fn a_bounded_registry_lists_the_worst_keys_and_counts_the_rest() {
+    let hosts = hosts(100);
+    let set = crate::RegistrySource::new("upstreams", Arc::clone(&hosts)).max_keys(2);
+    for key in ["k1", "k2", "k3", "k4"] {
+        hosts.get(key);
+    }
+    let mut board = Board::default();
+    to_next_tick(&mut board, &set);
+    let names: Vec<&str> = board.lives().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["k1", "k2"]);
+    assert_eq!(
+        board.hidden(),
+        Hidden {
+            count: 2,
+            not_closed: 0
+        }
+    );
+
+    let k4 = hosts.get("k4");
+    k4.try_acquire().unwrap().record_failure();
+    hosts.get("k3").force_open();
+    drop(k4);
+    to_next_tick(&mut board, &set);
+    let names: Vec<&str> = board.lives().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["k3", "k4"], "forced open, then open");
+    assert_eq!(
+        board.hidden(),
+        Hidden {
+            count: 2,
+            not_closed: 0
+        }
+    );
+    hosts.get("k1").force_open();
+    to_next_tick(&mut board, &set);
+    assert_eq!(
+        board.hidden(),
+        Hidden {
+            count: 2,
+            not_closed: 1
+        }
+    );
+}
