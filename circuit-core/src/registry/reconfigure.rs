@@ -37,7 +37,7 @@ where
         writer.default = config.clone();
         writer.config_for = None;
         writer.overrides.clear();
-        for slot in self.slots() {
+        for (_, slot) in self.slots() {
             slot.breaker
                 .reconfigure(config.clone())
                 .map_err(RegistryError::Config)?;
@@ -61,8 +61,8 @@ where
     ) -> Result<(), RegistryError> {
         let mut writer = lock(&self.writer);
         let mut planned = Vec::with_capacity(self.len());
-        for slot in self.slots() {
-            let config = config_for(&slot.key);
+        for (key, slot) in self.slots() {
+            let config = config_for(&key);
             config
                 .validate()
                 .map_err(|source| RegistryError::KeyConfig {

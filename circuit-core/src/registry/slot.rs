@@ -1,5 +1,4 @@
-//! One entry of the registry: a key, its breaker and when it was last
-//! looked up.
+//! One entry of the registry: a breaker and when it was last looked up.
 
 use std::sync::Arc;
 
@@ -7,11 +6,9 @@ use crate::sync::{AtomicU64, Ordering};
 use crate::{CircuitBreaker, State};
 
 /// A breaker in one of the registry's shards. Copies of a shard share
-/// slots (a copy clones `Arc`s, never keys), so a lookup through any copy
-/// marks the same slot as used.
+/// slots, so a lookup through any copy marks the same slot as used.
 #[derive(Debug)]
-pub(super) struct Slot<K> {
-    pub(super) key: K,
+pub(super) struct Slot {
     /// The key's hash, kept so that a shard grows without hashing keys
     /// again and a slot is found again without its key.
     pub(super) hash: u64,
@@ -21,10 +18,9 @@ pub(super) struct Slot<K> {
     last_used: AtomicU64,
 }
 
-impl<K> Slot<K> {
-    pub(super) fn new(key: K, hash: u64, breaker: Arc<CircuitBreaker>, now: u64) -> Self {
+impl Slot {
+    pub(super) fn new(hash: u64, breaker: Arc<CircuitBreaker>, now: u64) -> Self {
         Self {
-            key,
             hash,
             breaker,
             last_used: AtomicU64::new(now),

@@ -16,7 +16,7 @@ use crate::sync::{Ordering, lock};
 struct Victims<K> {
     shard: usize,
     table: Arc<Table<K>>,
-    slots: Vec<Arc<Slot<K>>>,
+    slots: Vec<Arc<Slot>>,
 }
 
 impl<K> Victims<K> {
@@ -50,12 +50,12 @@ where
             return Ok(Arc::clone(&slot.breaker));
         }
         let now = self.clock.now_nanos();
-        let mut here = evict::idle(current.iter(), now, self.idle_nanos);
+        let mut here = evict::idle(shards::slots(&current), now, self.idle_nanos);
         let mut elsewhere = Vec::new();
         // With no idle breaker here, `len` is what it will be after the
         // sweep; it never exceeds the bound, so `>=` means full.
         if here.is_empty() && self.len() >= self.max_breakers {
-            match evict::least_recently_used(current.iter()) {
+            match evict::least_recently_used(shards::slots(&current)) {
                 Some(slot) => here.push(slot),
                 None => {
                     elsewhere = self.room_elsewhere(home, now).ok_or(RegistryError::Full {
@@ -87,12 +87,12 @@ where
                 removed += victims.remove_from(table);
             });
         }
-        let slot = Arc::new(Slot::new(key, hash, Arc::clone(&breaker), now));
+        let slot = Arc::new(Slot::new(hash, Arc::clone(&breaker), now));
         self.shards.rewrite(home, &current, |table| {
             for victim in &here {
                 removed += usize::from(shards::remove(table, victim));
             }
-            shards::insert(table, slot);
+            shards::insert(table, key, slot);
         });
         self.set_len(self.len() - removed + 1);
         Ok(breaker)
@@ -106,7 +106,7 @@ where
         let idle: Vec<Victims<K>> = others()
             .map(|(shard, table)| Victims {
                 shard,
-                slots: evict::idle(table.iter(), now, self.idle_nanos),
+                slots: evict::idle(shards::slots(&table), now, self.idle_nanos),
                 table,
             })
             .filter(|victims| !victims.slots.is_empty())
@@ -116,7 +116,7 @@ where
         }
         others()
             .filter_map(|(shard, table)| {
-                let slot = evict::least_recently_used(table.iter())?;
+                let slot = evict::least_recently_used(shards::slots(&table))?;
                 Some(Victims {
                     shard,
                     slots: vec![slot],
@@ -144,7 +144,7 @@ where
         let now = self.clock.now_nanos();
         let mut removed = 0;
         for (shard, table) in self.shards.current() {
-            let slots = evict::idle(table.iter(), now, self.idle_nanos);
+            let slots = evict::idle(shards::slots(&table), now, self.idle_nanos);
             if !slots.is_empty() {
                 let victims = Victims {
                     shard,
@@ -172,7 +172,7 @@ where
         let hash = self.shards.hash(key);
         let shard = self.shards.index(hash);
         let current = self.shards.cell(shard).load();
-        let slot = Arc::clone(shards::find(&current, hash, key)?);
+        let slot = Arc::clone(&shards::find(&current, hash, key)?.slot);
         self.shards.rewrite(shard, &current, |table| {
             shards::remove(table, &slot);
         });
