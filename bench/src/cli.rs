@@ -1,4 +1,4 @@
-//! The command line: `bench [--quick] [--adaptive] [--share] [--out DIR]`.
+//! The command line: `bench [--quick] [--adaptive] [--share] [--registry] [--out DIR]`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +16,10 @@ pub(crate) struct Options {
     /// Only section 8 (sharing through a real redis-server, a few
     /// seconds): prints its table and writes it to `share.md`.
     pub(crate) only_share: bool,
+    /// Only the registry's part of section 6 (6b lookups, 6d registries of
+    /// 10 000 and 100 000 breakers): prints its tables and writes them to
+    /// `registry.md`.
+    pub(crate) only_registry: bool,
 }
 
 /// How long the run may take.
@@ -41,6 +45,17 @@ pub(crate) struct Budget {
     pub(crate) leak_cycles: u64,
     /// Breakers built for the memory check.
     pub(crate) fleet: usize,
+}
+
+impl Budget {
+    /// How a timed measurement runs under this budget.
+    pub(crate) fn plan(&self) -> crate::timing::Plan {
+        crate::timing::Plan {
+            reps: self.reps,
+            rep_time: self.rep_time,
+            max_batch: u64::MAX,
+        }
+    }
 }
 
 impl Mode {
@@ -71,6 +86,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
         out: PathBuf::from("target/bench"),
         only_adaptive: false,
         only_share: false,
+        only_registry: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -78,6 +94,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
             "--quick" => options.mode = Mode::Quick,
             "--adaptive" => options.only_adaptive = true,
             "--share" => options.only_share = true,
+            "--registry" => options.only_registry = true,
             "--out" => {
                 let dir = args
                     .next()
@@ -106,6 +123,8 @@ mod tests {
         assert!(!options.only_adaptive);
         assert!(parse(args(&["--adaptive"])).unwrap().only_adaptive);
         assert!(parse(args(&["--share"])).unwrap().only_share);
+        assert!(parse(args(&["--registry"])).unwrap().only_registry);
+        assert!(!options.only_registry);
         assert_eq!(options.out, PathBuf::from("x/y"));
         assert_eq!(parse(args(&[])).unwrap().mode, Mode::Full);
     }

@@ -2,7 +2,7 @@
 //! Rust peers, in one process and one run, reported as ratios.
 //!
 //! ```text
-//! bench [--quick] [--adaptive] [--share] [--out DIR]
+//! bench [--quick] [--adaptive] [--share] [--registry] [--out DIR]
 //! ```
 //!
 //! Writes `DIR/report.md`, `DIR/report.json` and `DIR/overhead.svg`
@@ -11,7 +11,10 @@
 //! thresholds on replayed incidents, a few seconds) and writes its table to
 //! `DIR/adaptive.md`, which docs/adaptive.md quotes. `--share` runs
 //! section 8 alone (sharing through a real redis-server, a few seconds)
-//! and writes `DIR/share.md`, which docs/sharing.md quotes.
+//! and writes `DIR/share.md`, which docs/sharing.md quotes. `--registry`
+//! runs the registry's part of section 6 alone (lookups, registries of
+//! 10 000 and 100 000 breakers, under a minute) and writes
+//! `DIR/registry.md`.
 
 #![forbid(unsafe_code)]
 
@@ -31,7 +34,6 @@ use cli::{Budget, Options};
 use error::Error;
 use report::Report;
 use report::machine::Machine;
-use timing::Plan;
 
 fn main() {
     let options = match cli::parse(std::env::args().skip(1)) {
@@ -54,16 +56,15 @@ fn run(options: &Options) -> Result<(), Error> {
     if options.only_share {
         return share_only(options);
     }
+    if options.only_registry {
+        return registry_only(options);
+    }
     let started = Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let budget = options.mode.budget();
-    let plan = Plan {
-        reps: budget.reps,
-        rep_time: budget.rep_time,
-        max_batch: u64::MAX,
-    };
+    let plan = budget.plan();
     eprintln!(
         "bench: {:?} run, writing to {}",
         options.mode,
@@ -133,7 +134,7 @@ fn adaptive_only(options: &Options) -> Result<(), Error> {
     eprintln!("bench: adaptive thresholds on replayed incidents (section 7)");
     let started = Instant::now();
     let table = report::adaptive::table(&scenarios::adaptive::run()?);
-    one_section(options, "adaptive.md", &table, started)
+    one_section(options, "adaptive.md", &[table], started)
 }
 
 /// `--share`: section 8 alone, its table printed and written to
@@ -142,24 +143,49 @@ fn share_only(options: &Options) -> Result<(), Error> {
     eprintln!("bench: sharing breaker state through Redis (section 8)");
     let started = Instant::now();
     let table = report::share::table(&scenarios::share::run(&options.mode.budget()));
-    one_section(options, "share.md", &table, started)
+    one_section(options, "share.md", &[table], started)
 }
 
-/// Prints a section run alone and writes its table to `file`.
+/// `--registry`: 6b and 6d alone, printed and written to `registry.md`.
+fn registry_only(options: &Options) -> Result<(), Error> {
+    use report::integrations::{fleet_table, lookup_table, not_measured};
+    eprintln!("bench: registry lookups and registries at scale (section 6b, 6d)");
+    let started = Instant::now();
+    let (lookups, fleet) = scenarios::integrations::registries(&options.mode.budget());
+    let tables = [
+        lookups.map_or_else(
+            |why| not_measured("6b. Registry lookups", &why),
+            |rows| lookup_table(&rows),
+        ),
+        fleet.map_or_else(
+            |why| not_measured("6d. Registry at scale", &why),
+            |rows| fleet_table(&rows),
+        ),
+    ];
+    one_section(options, "registry.md", &tables, started)
+}
+
+/// Prints a section run alone and writes its tables to `file`.
 fn one_section(
     options: &Options,
     file: &str,
-    table: &report::table::Table,
+    tables: &[report::table::Table],
     started: Instant,
 ) -> Result<(), Error> {
     let path = options.out.join(file);
+    let markdown: Vec<String> = tables
+        .iter()
+        .map(report::table::Table::to_markdown)
+        .collect();
     std::fs::create_dir_all(&options.out)
-        .and_then(|()| std::fs::write(&path, table.to_markdown()))
+        .and_then(|()| std::fs::write(&path, markdown.join("\n")))
         .map_err(|source| Error::Write {
             path: path.clone(),
             source,
         })?;
-    println!("{}", table.to_text());
+    for table in tables {
+        println!("{}", table.to_text());
+    }
     eprintln!(
         "bench: wrote {} in {:.1} s",
         path.display(),

@@ -1,6 +1,7 @@
 //! Registry lookups against the maps users would write, and their parts:
 //! `cargo bench -p circuit-core --bench registry`. The side-by-side figures
-//! are in `cargo xtask bench`, section 6b.
+//! are in `cargo xtask bench`, section 6b; memory per breaker in a full
+//! registry in section 9 (`cargo xtask bench --registry`).
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -52,4 +53,26 @@ fn registry_with_breaker_try_acquire_owned(bencher: divan::Bencher) {
                 .map(|permit| permit.record_success())
         })
     });
+}
+
+/// Filling an empty registry: each insert copies one shard, so this grows
+/// about linearly with the keys (it was quadratic with one map).
+#[divan::bench(args = [10_000, 100_000], sample_count = 3, sample_size = 1)]
+fn fill(bencher: divan::Bencher, keys: usize) {
+    let names: Vec<String> = (0..keys)
+        .map(|i| format!("https://host-{i}.example.com:443"))
+        .collect();
+    bencher
+        .with_inputs(|| {
+            Registry::<String>::builder()
+                .max_breakers(keys)
+                .build()
+                .unwrap()
+        })
+        .bench_local_values(|registry| {
+            for name in &names {
+                black_box(registry.get(name.as_str()));
+            }
+            registry
+        });
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use circuit_core::{CircuitBreaker, Config, ManualClock, State};
+use circuit_core::{CircuitBreaker, Config, ManualClock, Registry, State};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -301,5 +301,31 @@ fn state_changes_ordered_by_epoch_chain_up() {
             assert_eq!(pair[0].0 + 1, pair[1].0, "no gap");
             assert_eq!(pair[0].2, pair[1].1, "from = previous to");
         }
+    });
+}
+
+/// Two threads asking a sharded registry for the same new key get one
+/// breaker between them, and the registry counts it once; a lookup racing
+/// them finds nothing or that very breaker.
+#[test]
+fn racing_registry_gets_create_one_breaker() {
+    loom::model(|| {
+        let hosts: Arc<Registry<String>> = Arc::new(
+            Registry::builder()
+                .clock(ManualClock::new())
+                .max_breakers(64)
+                .build()
+                .unwrap(),
+        );
+        let other = {
+            let hosts = Arc::clone(&hosts);
+            thread::spawn(move || hosts.get("a"))
+        };
+        let seen = hosts.lookup("a");
+        let mine = hosts.get("a");
+        let theirs = other.join().unwrap();
+        assert!(std::sync::Arc::ptr_eq(&mine, &theirs));
+        assert!(seen.is_none_or(|seen| std::sync::Arc::ptr_eq(&seen, &mine)));
+        assert_eq!(hosts.len(), 1);
     });
 }

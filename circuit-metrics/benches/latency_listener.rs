@@ -34,8 +34,7 @@ fn main() {
     divan::main();
 }
 
-fn with_recorder() -> CircuitBreaker {
-    let recorder = LatencyRecorder::new();
+fn with_recorder(recorder: LatencyRecorder) -> CircuitBreaker {
     let cb = CircuitBreaker::builder("bench")
         .listener(recorder)
         .build()
@@ -53,7 +52,7 @@ fn closed_success_plain(bencher: divan::Bencher) {
 
 #[divan::bench(threads = [1, 2])]
 fn closed_success_with_latency_recorder(bencher: divan::Bencher) {
-    let cb = with_recorder();
+    let cb = with_recorder(LatencyRecorder::new());
     bencher.bench(|| black_box(&cb).try_acquire().unwrap().record_success());
 }
 
@@ -69,7 +68,16 @@ fn closed_success_plain_handed_in(bencher: divan::Bencher) {
 
 #[divan::bench(threads = [1, 2])]
 fn closed_success_with_latency_recorder_handed_in(bencher: divan::Bencher) {
-    let cb = with_recorder();
+    handed_in(bencher, LatencyRecorder::new());
+}
+
+#[divan::bench(threads = [1, 2])]
+fn closed_success_with_compact_recorder_handed_in(bencher: divan::Bencher) {
+    handed_in(bencher, LatencyRecorder::compact());
+}
+
+fn handed_in(bencher: divan::Bencher, recorder: LatencyRecorder) {
+    let cb = with_recorder(recorder);
     bencher.bench(|| {
         let mut permit = black_box(&cb).try_acquire().unwrap();
         permit.set_latency(Duration::from_micros(1_234));
@@ -80,13 +88,21 @@ fn closed_success_with_latency_recorder_handed_in(bencher: divan::Bencher) {
 /// A control that allocates, to show the profiler's columns.
 #[divan::bench]
 fn control_allocating_snapshot(bencher: divan::Bencher) {
-    let cb = with_recorder();
+    let cb = with_recorder(LatencyRecorder::new());
     bencher.bench(|| black_box(&cb).metrics());
 }
 
 #[divan::bench]
 fn histogram_record_only(bencher: divan::Bencher) {
-    let recorder = LatencyRecorder::new();
+    record_only(bencher, LatencyRecorder::new());
+}
+
+#[divan::bench]
+fn compact_histogram_record_only(bencher: divan::Bencher) {
+    record_only(bencher, LatencyRecorder::compact());
+}
+
+fn record_only(bencher: divan::Bencher, recorder: LatencyRecorder) {
     recorder.record(circuit_core::Outcome::Success, Duration::from_millis(1));
     bencher.bench(|| {
         recorder.record(

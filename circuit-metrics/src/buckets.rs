@@ -12,6 +12,50 @@
 //! Error bound: a bucket's width is at most 1/m ≤ 10 % of its lower edge
 //! (1 % at the top of a decade), so any value estimated by its bucket's
 //! midpoint is off by at most 5 % (`MAX_RELATIVE_ERROR`).
+//!
+//! The compact layout ([`LatencyRecorder::compact`](crate::LatencyRecorder::compact))
+//! keeps 46 of these edges, [`COMPACT_EDGES`]: see [`compact`].
+
+pub mod compact;
+
+pub use compact::{COMPACT_EDGES, COMPACT_MAX_RELATIVE_ERROR};
+
+/// Which bucket layout a histogram (and its snapshots) counts in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// This module's: 812 buckets, two significant digits.
+    #[default]
+    Fine,
+    /// [`compact`]'s: 46 buckets, each edge one of the fine layout's.
+    Compact,
+}
+
+impl Layout {
+    /// The bucket's edges in ns: `(lower, upper]`.
+    pub(crate) fn bounds(self, index: usize) -> (u64, u64) {
+        match self {
+            Self::Fine => bounds(index),
+            Self::Compact => compact::bounds(index),
+        }
+    }
+
+    /// A value standing for the bucket.
+    pub(crate) fn representative(self, index: usize) -> u64 {
+        match self {
+            Self::Fine => representative(index),
+            Self::Compact => compact::representative(index),
+        }
+    }
+
+    /// The largest relative error of a value estimated by its bucket's
+    /// representative, within the layout's range.
+    pub(crate) fn max_relative_error(self) -> f64 {
+        match self {
+            Self::Fine => MAX_RELATIVE_ERROR,
+            Self::Compact => COMPACT_MAX_RELATIVE_ERROR,
+        }
+    }
+}
 
 /// Buckets per decade: mantissas 10 to 99.
 const PER_DECADE: usize = 90;
@@ -66,7 +110,7 @@ fn div_pow10(v: u64, k: u32) -> u64 {
 
 /// The bucket's edges in ns: `(lower, upper]` (bucket 0 includes 0;
 /// the last bucket's upper edge is `u64::MAX`).
-pub(crate) fn bounds(index: usize) -> (u64, u64) {
+pub(crate) const fn bounds(index: usize) -> (u64, u64) {
     if index == 0 {
         return (0, UNDERFLOW_NS);
     }
@@ -83,8 +127,12 @@ pub(crate) fn bounds(index: usize) -> (u64, u64) {
 /// A value standing for the bucket: its midpoint (the overflow bucket's
 /// lower edge, as nothing better is known).
 pub(crate) fn representative(index: usize) -> u64 {
-    let (lower, upper) = bounds(index);
-    if index >= BUCKETS - 1 {
+    midpoint(bounds(index), index >= BUCKETS - 1)
+}
+
+/// The midpoint of `(lower, upper]`, or `lower` for an overflow bucket.
+fn midpoint((lower, upper): (u64, u64), overflow: bool) -> u64 {
+    if overflow {
         lower
     } else {
         lower + (upper - lower) / 2
@@ -95,26 +143,39 @@ pub(crate) fn representative(index: usize) -> u64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_value_lands_inside_its_bucket() {
-        let mut values = vec![
-            0, 1, 999, 1_000, 1_001, 1_100, 1_101, 99_999, 100_000, 5_000_000, 5_000_001,
-        ];
+    /// Checks that `index` puts `edges`, their neighbours and values
+    /// spread over all of `u64` in a bucket of `0..buckets` whose
+    /// `bounds` hold them.
+    pub(super) fn assert_every_value_lands_inside_its_bucket(
+        index: fn(u64) -> usize,
+        bounds: fn(usize) -> (u64, u64),
+        buckets: usize,
+        edges: &[u64],
+    ) {
+        let mut values = vec![0, 1, u64::MAX];
+        for &edge in edges {
+            values.extend([edge - 1, edge, edge + 1]);
+        }
         let mut v = 1u64;
         while v < u64::MAX / 3 {
             values.extend([v - 1, v, v + 1]);
             v = v * 3 + 7;
         }
-        values.push(u64::MAX);
         for v in values {
             let i = index(v);
             let (lower, upper) = bounds(i);
-            assert!(i < BUCKETS);
+            assert!(i < buckets);
             assert!(
                 (v > lower || (i == 0 && v == 0)) && v <= upper,
                 "{v} in bucket {i} = ({lower}, {upper}]"
             );
         }
+    }
+
+    #[test]
+    fn every_value_lands_inside_its_bucket() {
+        let edges = [1_000, 1_100, 100_000, 5_000_000];
+        assert_every_value_lands_inside_its_bucket(index, bounds, BUCKETS, &edges);
     }
 
     #[test]

@@ -3,15 +3,20 @@
 //! Recording is two relaxed `fetch_add`s (one bucket, one sum stripe) and
 //! never allocates. Memory is fixed at construction: two stripes of 812
 //! buckets of 8 bytes plus four padded sum stripes, about 13 KB. The bucket
-//! layout and its error bound are in [`crate::buckets`].
+//! layout and its error bound are in [`crate::buckets`]; `compact.rs` is
+//! the 376-byte histogram of [`LatencyRecorder::compact`](crate::LatencyRecorder::compact).
 
 use std::fmt;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::buckets::{self, BUCKETS};
+use crate::buckets::{self, BUCKETS, Layout};
 use crate::sync::{AtomicU64, Ordering, stripe_index};
+
+mod compact;
+
+pub(crate) use compact::CompactHistogram;
 
 /// Stripes of the running sum: the sum is touched by every call, so threads
 /// on different cores each get their own cache line.
@@ -47,11 +52,10 @@ impl LatencyHistogram {
     /// Records one latency. Lock-free, allocation-free.
     #[inline]
     pub fn record(&self, latency: Duration) {
-        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        let nanos = nanos(latency);
         let stripe = stripe_index(BUCKET_STRIPES);
         self.buckets[stripe * BUCKETS + buckets::index(nanos)].fetch_add(1, Ordering::Relaxed);
-        let micros = nanos.saturating_add(500) / 1_000;
-        self.sum_micros[stripe_index(SUM_STRIPES)].fetch_add(micros, Ordering::Relaxed);
+        self.sum_micros[stripe_index(SUM_STRIPES)].fetch_add(micros(nanos), Ordering::Relaxed);
     }
 
     /// The counts so far. Each bucket is read once: a snapshot taken while
@@ -71,8 +75,24 @@ impl LatencyHistogram {
             .iter()
             .map(|s| s.load(Ordering::Relaxed))
             .fold(0u64, u64::wrapping_add);
-        HistogramSnapshot { counts, sum_micros }
+        HistogramSnapshot {
+            layout: Layout::Fine,
+            counts,
+            sum_micros,
+        }
     }
+}
+
+/// A latency in whole nanoseconds, saturating.
+#[inline]
+fn nanos(latency: Duration) -> u64 {
+    u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Nanoseconds rounded to the microsecond, as the sum keeps them.
+#[inline]
+fn micros(nanos: u64) -> u64 {
+    nanos.saturating_add(500) / 1_000
 }
 
 impl Default for LatencyHistogram {
@@ -92,13 +112,51 @@ impl fmt::Debug for LatencyHistogram {
 }
 
 /// A histogram's counts at one moment: the non-empty buckets, in order.
+///
+/// A snapshot counts in the layout of the histogram it came from (the
+/// fine one of [`crate::buckets`], or the compact one of
+/// [`LatencyRecorder::compact`](crate::LatencyRecorder::compact)). Where
+/// snapshots of both layouts meet ([`merge`](Self::merge),
+/// [`since`](Self::since)), the result is compact: every compact edge is
+/// a fine edge, so the fine counts are moved into compact buckets exactly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistogramSnapshot {
+    layout: Layout,
     counts: Vec<(u32, u64)>,
     sum_micros: u64,
 }
 
 impl HistogramSnapshot {
+    /// The largest relative error of a quantile of this snapshot, for
+    /// latencies within its layout's range:
+    /// [`MAX_RELATIVE_ERROR`](crate::MAX_RELATIVE_ERROR) (5 %, 1 µs to
+    /// 1000 s) or, from a compact recorder,
+    /// [`COMPACT_MAX_RELATIVE_ERROR`](crate::COMPACT_MAX_RELATIVE_ERROR)
+    /// (25 %, 50 µs to 120 s).
+    pub fn max_relative_error(&self) -> f64 {
+        self.layout.max_relative_error()
+    }
+
+    /// The same counts in the compact layout (a copy if already compact).
+    fn to_compact(&self) -> Self {
+        if self.layout == Layout::Compact {
+            return self.clone();
+        }
+        let mut counts: Vec<(u32, u64)> = Vec::with_capacity(self.counts.len());
+        for &(fine, n) in &self.counts {
+            let i = buckets::compact::from_fine(fine as usize) as u32;
+            match counts.last_mut() {
+                Some((last, total)) if *last == i => *total += n,
+                _ => counts.push((i, n)),
+            }
+        }
+        Self {
+            layout: Layout::Compact,
+            counts,
+            sum_micros: self.sum_micros,
+        }
+    }
+
     /// Number of recorded latencies.
     pub fn count(&self) -> u64 {
         self.counts.iter().map(|(_, n)| n).sum()
@@ -114,13 +172,13 @@ impl HistogramSnapshot {
     /// bucket's upper edge is `Duration::MAX`-like, above 1000 s).
     pub fn buckets(&self) -> impl Iterator<Item = (Duration, Duration, u64)> + '_ {
         self.counts.iter().map(|&(i, n)| {
-            let (lower, upper) = buckets::bounds(i as usize);
+            let (lower, upper) = self.layout.bounds(i as usize);
             (Duration::from_nanos(lower), Duration::from_nanos(upper), n)
         })
     }
 
     /// The `q`-quantile (0 ≤ q ≤ 1) estimated by the midpoint of the bucket
-    /// that holds it, within [`MAX_RELATIVE_ERROR`](crate::MAX_RELATIVE_ERROR)
+    /// that holds it, within [`max_relative_error`](Self::max_relative_error)
     /// of a true latency in that bucket. `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<Duration> {
         let total = self.count();
@@ -132,22 +190,25 @@ impl HistogramSnapshot {
         for &(i, n) in &self.counts {
             seen += n;
             if seen >= rank {
-                return Some(Duration::from_nanos(buckets::representative(i as usize)));
+                return Some(Duration::from_nanos(self.layout.representative(i as usize)));
             }
         }
         self.counts
             .last()
-            .map(|&(i, _)| Duration::from_nanos(buckets::representative(i as usize)))
+            .map(|&(i, _)| Duration::from_nanos(self.layout.representative(i as usize)))
     }
 
     /// Counts per export bucket: entry `j` counts the latencies in
     /// `(bounds[j-1], bounds[j]]` (from zero for `j = 0`), and one more entry
     /// counts those above the last bound. `bounds` must be increasing.
     ///
-    /// Exact when every bound is a bucket edge (two significant digits,
-    /// from 1 µs to 1000 s). Otherwise a bucket that straddles a bound is
-    /// counted below it, so a bound `b` acts as the largest edge `≤ b`,
-    /// which is at least `b / 1.1`.
+    /// Exact when every bound is a bucket edge: two significant digits,
+    /// from 1 µs to 1000 s, or for a compact snapshot one of
+    /// [`COMPACT_EDGES`](crate::buckets::COMPACT_EDGES) (all the
+    /// [`DEFAULT_LATENCY_BOUNDS`](crate::DEFAULT_LATENCY_BOUNDS) are both).
+    /// Otherwise a bucket that straddles a bound is counted below it, so a
+    /// bound `b` acts as the largest edge `≤ b`, which is at least `b / 1.1`
+    /// (`b / 1.5` for a compact snapshot, from 50 µs to 120 s).
     pub fn counts_at(&self, bounds: &[Duration]) -> Vec<u64> {
         let edges: Vec<u64> = bounds
             .iter()
@@ -155,7 +216,7 @@ impl HistogramSnapshot {
             .collect();
         let mut out = vec![0; edges.len() + 1];
         for &(i, n) in &self.counts {
-            let upper = buckets::bounds(i as usize).1;
+            let upper = self.layout.bounds(i as usize).1;
             let slot = edges.partition_point(|&edge| edge < upper);
             out[slot] += n;
         }
@@ -165,6 +226,9 @@ impl HistogramSnapshot {
     /// What was recorded after `earlier` (a snapshot of the same histogram
     /// taken before this one); buckets that went down count as zero.
     pub fn since(&self, earlier: &HistogramSnapshot) -> HistogramSnapshot {
+        if self.layout != earlier.layout {
+            return self.to_compact().since(&earlier.to_compact());
+        }
         let counts = self
             .counts
             .iter()
@@ -178,6 +242,7 @@ impl HistogramSnapshot {
             })
             .collect();
         HistogramSnapshot {
+            layout: self.layout,
             counts,
             sum_micros: self.sum_micros.saturating_sub(earlier.sum_micros),
         }
@@ -185,6 +250,10 @@ impl HistogramSnapshot {
 
     /// Adds `other`'s counts to this one (for a total over outcomes).
     pub fn merge(&mut self, other: &HistogramSnapshot) {
+        if self.layout != other.layout {
+            *self = self.to_compact();
+            return self.merge(&other.to_compact());
+        }
         let mut merged = Vec::with_capacity(self.counts.len() + other.counts.len());
         let (mut a, mut b) = (
             self.counts.iter().peekable(),
@@ -226,9 +295,12 @@ impl HistogramSnapshot {
     /// that can only record single values.
     #[cfg(feature = "otlp")]
     pub(crate) fn representatives(&self) -> impl Iterator<Item = (Duration, u64)> + '_ {
-        self.counts
-            .iter()
-            .map(|&(i, n)| (Duration::from_nanos(buckets::representative(i as usize)), n))
+        self.counts.iter().map(|&(i, n)| {
+            (
+                Duration::from_nanos(self.layout.representative(i as usize)),
+                n,
+            )
+        })
     }
 }
 

@@ -50,7 +50,10 @@
 //!   atomic additions per call, no lock, no allocation. Buckets are
 //!   log-linear in base 10 with two significant digits: quantiles are
 //!   within [`MAX_RELATIVE_ERROR`] (5 %), counts at bounds like 5 ms or
-//!   2.5 s are exact.
+//!   2.5 s are exact. [`LatencyRecorder::compact`] keeps 46 of those
+//!   buckets instead, for breakers by the thousand: at most 2 KiB per
+//!   breaker, quantiles within [`COMPACT_MAX_RELATIVE_ERROR`] (25 %),
+//!   still exact at the default export bounds.
 //!
 //! # Features
 //! * `tracing` (default): `TracingExporter`, one structured event per
@@ -117,7 +120,7 @@ pub use breaker::{
     STATE, THRESHOLD_CONSECUTIVE_FAILURES, THRESHOLD_LEARNED, THRESHOLD_RATIO, THRESHOLD_SLOW_CALL,
     TRIPS, WINDOW_CALLS, WINDOW_FAILURE_RATIO, WINDOW_SLOW_CALL_RATIO, WINDOW_SLOW_CALLS,
 };
-pub use buckets::MAX_RELATIVE_ERROR;
+pub use buckets::{COMPACT_MAX_RELATIVE_ERROR, MAX_RELATIVE_ERROR};
 pub use collector::{Collector, SourceId};
 #[cfg(feature = "tokio")]
 pub use driver::IntervalExport;

@@ -1,12 +1,14 @@
 //! Section 6's tables and summary lines: the tower layer and the reqwest
-//! middleware over their bare stacks, registry lookups.
+//! middleware over their bare stacks, registry lookups, registries of
+//! 10 000 and 100 000 breakers.
 
 use crate::scenarios::hot_path::CallRow;
+use crate::scenarios::integrations::fleet::FleetRow;
 use crate::scenarios::turns::LatencyRow;
 use crate::subjects::Role;
 
 use super::Report;
-use super::format::{num, percent_change, ratio};
+use super::format::{bytes, num, percent_change, ratio};
 use super::sections::{LATENCY_HEADERS, call_table, latency_rows};
 use super::table::Table;
 use super::verdict::Verdict;
@@ -79,6 +81,61 @@ fn loopback_table(rows: &[LatencyRow]) -> Table {
     t
 }
 
+/// 6b: registry lookups.
+pub(crate) fn lookup_table(rows: &[CallRow]) -> Table {
+    let mut t = call_table(
+        "6b. Registry: looking up one host's breaker among 100 (String keys)",
+        rows,
+    );
+    t.notes.push(
+        "\"get + one successful call\" is a whole call through a host's breaker: lookup, \
+         try_acquire, record_success. The std maps hold the same Arcs. \"among 100 000\": \
+         the same key in a registry of 100 000 breakers (4096 shards)."
+            .into(),
+    );
+    t
+}
+
+/// 6d: registries of 10 000 and 100 000 breakers.
+pub(crate) fn fleet_table(rows: &[FleetRow]) -> Table {
+    let mut t = Table::new(
+        "6d. Registry at scale: breakers held, each used once",
+        &[
+            "breakers",
+            "latency recorder",
+            "heap",
+            "per breaker",
+            "creating all, ms",
+            "per new key, µs",
+        ],
+    );
+    for r in rows {
+        t.row(vec![
+            r.breakers.to_string(),
+            if r.compact_recorder {
+                "compact"
+            } else {
+                "none"
+            }
+            .into(),
+            bytes(r.heap_bytes as f64),
+            bytes(r.per_breaker()),
+            num(r.fill_ms),
+            num(r.fill_ms * 1e3 / r.breakers as f64),
+        ]);
+    }
+    t.notes.push(
+        "Heap: what the registry holds once every key's breaker made one successful call \
+         (slot, the key's copy, the breaker and its name, the recorder and its success \
+         histogram, the shards). Keys like https://host-000042.example.com:443. \
+         A compact recorder that saw all five outcomes holds 1976 B at most \
+         (circuit-metrics/tests/memory.rs); a breaker alone at most 512 B \
+         (circuit-core/tests/memory.rs)."
+            .into(),
+    );
+    t
+}
+
 fn signed(x: f64) -> String {
     if x >= 0.0 {
         format!("+{}", num(x))
@@ -95,18 +152,7 @@ pub(super) fn tables(report: &Report) -> Vec<Table> {
         Err(why) => out.push(not_measured("6a. tower layer in process", why)),
     }
     match &i.registry {
-        Ok(rows) => {
-            let mut t = call_table(
-                "6b. Registry: looking up one host's breaker among 100 (String keys)",
-                rows,
-            );
-            t.notes.push(
-                "\"get + one successful call\" is a whole call through a host's breaker: lookup, \
-                 try_acquire, record_success. The std maps hold the same Arcs."
-                    .into(),
-            );
-            out.push(t);
-        }
+        Ok(rows) => out.push(lookup_table(rows)),
         Err(why) => out.push(not_measured("6b. Registry lookups", why)),
     }
     match &i.loopback {
@@ -116,10 +162,14 @@ pub(super) fn tables(report: &Report) -> Vec<Table> {
             why,
         )),
     }
+    match &i.fleet {
+        Ok(rows) => out.push(fleet_table(rows)),
+        Err(why) => out.push(not_measured("6d. Registry at scale", why)),
+    }
     out
 }
 
-fn not_measured(title: &str, why: &str) -> Table {
+pub(crate) fn not_measured(title: &str, why: &str) -> Table {
     let mut t = Table::new(title, &["stack"]);
     t.notes.push(format!("not measured: {why}"));
     t
@@ -168,6 +218,30 @@ pub(super) fn verdicts(report: &Report, out: &mut Vec<Verdict>) {
                     ),
                 });
             }
+        }
+    }
+    if let Ok(rows) = &i.fleet {
+        let largest = |compact| {
+            rows.iter()
+                .filter(|r| r.compact_recorder == compact)
+                .max_by_key(|r| r.breakers)
+        };
+        if let (Some(bare), Some(with)) = (largest(false), largest(true)) {
+            out.push(Verdict {
+                measure: format!(
+                    "Registry of {} breakers: heap per breaker, alone / with a compact recorder",
+                    bare.breakers
+                ),
+                ours: format!(
+                    "{} / {}",
+                    bytes(bare.per_breaker()),
+                    bytes(with.per_breaker())
+                ),
+                reference: "a breaker's bound + a compact recorder's bound".into(),
+                reference_value: "512 B + 2 KiB".into(),
+                ratio: None,
+                text: format!("all {} created in {} ms", bare.breakers, num(bare.fill_ms)),
+            });
         }
     }
     if let Ok(rows) = &i.registry {

@@ -4,7 +4,7 @@
 pub(crate) mod adaptive;
 mod chart;
 pub(crate) mod format;
-mod integrations;
+pub(crate) mod integrations;
 pub(crate) mod machine;
 mod sections;
 pub(crate) mod share;

@@ -116,11 +116,7 @@ impl Visit for OpenPass<'_> {
 
 /// Runs sections 1, 2, 3 and the breaker half of 5.
 pub(crate) fn breakers(budget: &Budget) -> BreakerResults {
-    let plan = Plan {
-        reps: budget.reps,
-        rep_time: budget.rep_time,
-        max_batch: u64::MAX,
-    };
+    let plan = budget.plan();
     let mut first = FirstPass {
         budget,
         plan,

@@ -22,7 +22,7 @@ use circuit_share::{Namespace, RedisBackend, ReplicaId, Running, ShareSettings, 
 use serde::Serialize;
 
 use crate::cli::Budget;
-use crate::timing::{self, Plan, Repeat, Sample, Solo};
+use crate::timing::{self, Repeat, Sample, Solo};
 
 /// The fleet's call rate to the backend (all replicas together).
 const FLEET_RATE: u32 = 1_000;
@@ -203,11 +203,7 @@ fn call(breaker: &CircuitBreaker) -> bool {
 /// The closed call path with sharing off and on (two registries built
 /// alike, one with the sharing listener), taking turns.
 fn call_path(budget: &Budget, off: &Replica, on: &Replica) -> Result<(Sample, Sample), String> {
-    let plan = Plan {
-        reps: budget.reps,
-        rep_time: budget.rep_time,
-        max_batch: u64::MAX,
-    };
+    let plan = budget.plan();
     let off = off.registry.get("kol-off");
     let shared = on.registry.get("kol-on");
     let mut a = Solo::new(&plan, || call(&off));

@@ -6,9 +6,10 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Make, Map, Registry, Writer, touch_granularity};
+use super::shards::{Shards, shard_count};
+use super::{Make, Registry, Writer, touch_granularity};
 use crate::clock::{BreakerClock, duration_to_nanos};
-use crate::sync::{AtomicU64, Mutex, SwapCell};
+use crate::sync::{AtomicU64, Mutex};
 use crate::{Builder, Clock, Config, EventListener};
 
 use super::RegistryError;
@@ -103,7 +104,9 @@ where
 
     /// The most breakers the registry holds (default
     /// [`DEFAULT_MAX_BREAKERS`]); see [`Registry`] for what happens at the
-    /// bound.
+    /// bound. It also sizes the registry's shards (one per 16 breakers, at
+    /// most 4096), so a bound far above the keys you expect costs a little
+    /// memory up front: 8 bytes per shard.
     pub fn max_breakers(mut self, max_breakers: usize) -> Self {
         self.max_breakers = max_breakers;
         self
@@ -157,7 +160,8 @@ where
             .overflow(self.config.clone())
             .map_err(RegistryError::Config)?;
         Ok(Registry {
-            map: SwapCell::new(Arc::new(Map::default())),
+            shards: Shards::new(shard_count(self.max_breakers)),
+            len: AtomicU64::new(0),
             writer: Mutex::new(Writer {
                 default: self.config,
                 config_for: self.config_for,

@@ -1,41 +1,32 @@
-//! Which breakers a registry forgets, as a pure choice over its entries.
+//! Which breakers a registry forgets, as a choice over its slots.
 
-use std::hash::Hash;
+use std::sync::Arc;
 
-use super::Map;
+use super::slot::Slot;
 
-/// The keys to remove so that one more breaker fits under `max`, or `None`
-/// if no choice makes room.
-///
-/// Idle breakers that may be evicted go first, all of them: they would go
-/// at the next sweep anyway. If that is not enough, the least recently
-/// used breaker that may be evicted goes too; a CLOSED breaker in use
-/// loses at most part of its window, which a working set larger than the
-/// bound cannot avoid.
-pub(super) fn make_room<K: Eq + Hash + Clone>(
-    map: &Map<K>,
+/// The slots that may be evicted and were not looked up for `idle_nanos`
+/// or more.
+pub(super) fn idle<'a>(
+    slots: impl IntoIterator<Item = &'a Arc<Slot>>,
     now: u64,
     idle_nanos: u64,
-    max: usize,
-) -> Option<Vec<K>> {
-    let mut victims = idle(map, now, idle_nanos);
-    if map.len() - victims.len() < max {
-        return Some(victims);
-    }
-    let lru = map
-        .iter()
-        .filter(|(key, slot)| slot.evictable() && !victims.contains(key))
-        .min_by_key(|(_, slot)| slot.last_used())
-        .map(|(key, _)| key.clone())?;
-    victims.push(lru);
-    Some(victims)
+) -> Vec<Arc<Slot>> {
+    slots
+        .into_iter()
+        .filter(|slot| now.saturating_sub(slot.last_used()) >= idle_nanos && slot.evictable())
+        .map(Arc::clone)
+        .collect()
 }
 
-/// The keys whose breakers may be evicted and were not looked up for
-/// `idle_nanos` or more.
-pub(super) fn idle<K: Clone>(map: &Map<K>, now: u64, idle_nanos: u64) -> Vec<K> {
-    map.iter()
-        .filter(|(_, slot)| now.saturating_sub(slot.last_used()) >= idle_nanos && slot.evictable())
-        .map(|(key, _)| key.clone())
-        .collect()
+/// The least recently used slot that may be evicted, if any. A CLOSED
+/// breaker in use loses at most part of its window, which a working set
+/// larger than the bound cannot avoid.
+pub(super) fn least_recently_used<'a>(
+    slots: impl IntoIterator<Item = &'a Arc<Slot>>,
+) -> Option<Arc<Slot>> {
+    slots
+        .into_iter()
+        .filter(|slot| slot.evictable())
+        .min_by_key(|slot| slot.last_used())
+        .map(Arc::clone)
 }

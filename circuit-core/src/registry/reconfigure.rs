@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use super::{Registry, RegistryError};
+use super::{Registry, RegistryError, shards};
 use crate::Config;
 use crate::sync::lock;
 
@@ -37,7 +37,7 @@ where
         writer.default = config.clone();
         writer.config_for = None;
         writer.overrides.clear();
-        for slot in self.map.peek().values() {
+        for (_, slot) in self.slots() {
             slot.breaker
                 .reconfigure(config.clone())
                 .map_err(RegistryError::Config)?;
@@ -60,10 +60,9 @@ where
         config_for: impl Fn(&K) -> Config + Send + Sync + 'static,
     ) -> Result<(), RegistryError> {
         let mut writer = lock(&self.writer);
-        let map = self.map.load();
-        let mut planned = Vec::with_capacity(map.len());
-        for (key, slot) in map.iter() {
-            let config = config_for(key);
+        let mut planned = Vec::with_capacity(self.len());
+        for (key, slot) in self.slots() {
+            let config = config_for(&key);
             config
                 .validate()
                 .map_err(|source| RegistryError::KeyConfig {
@@ -107,11 +106,9 @@ where
             });
         }
         let mut writer = lock(&self.writer);
-        let held = self
-            .map
-            .peek()
-            .get::<K>(&key)
-            .map(|slot| Arc::clone(&slot.breaker));
+        let hash = self.shards.hash(&key);
+        let table = self.shards.cell(self.shards.index(hash)).load();
+        let held = shards::find::<K, K>(&table, hash, &key).map(|slot| Arc::clone(&slot.breaker));
         writer.overrides.insert(key, config.clone());
         match held {
             Some(breaker) => breaker

@@ -5,10 +5,13 @@ use std::sync::Arc;
 use crate::sync::{AtomicU64, Ordering};
 use crate::{CircuitBreaker, State};
 
-/// A breaker in the registry's map. Snapshots of the map share slots, so
-/// a lookup through any snapshot marks the same slot as used.
+/// A breaker in one of the registry's shards. Copies of a shard share
+/// slots, so a lookup through any copy marks the same slot as used.
 #[derive(Debug)]
 pub(super) struct Slot {
+    /// The key's hash, kept so that a shard grows without hashing keys
+    /// again and a slot is found again without its key.
+    pub(super) hash: u64,
     pub(super) breaker: Arc<CircuitBreaker>,
     /// Registry clock time (ns) of the last lookup, to the registry's
     /// touch granularity.
@@ -16,8 +19,9 @@ pub(super) struct Slot {
 }
 
 impl Slot {
-    pub(super) fn new(breaker: Arc<CircuitBreaker>, now: u64) -> Self {
+    pub(super) fn new(hash: u64, breaker: Arc<CircuitBreaker>, now: u64) -> Self {
         Self {
+            hash,
             breaker,
             last_used: AtomicU64::new(now),
         }

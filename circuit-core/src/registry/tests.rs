@@ -371,3 +371,148 @@ fn reconfigure_with_checks_every_held_key_first() {
     assert_eq!((a.config().max_requests, b.config().max_requests), (4, 6));
     assert_eq!(hosts.get("c").config().max_requests, 6);
 }
+
+/// Keys whose breakers land in shard `shard` of `hosts`, in the order
+/// they are found.
+fn keys_in_shard(hosts: &Registry<String>, shard: usize, count: usize) -> Vec<String> {
+    (0..)
+        .map(|i| format!("https://host-{i}.example.com:443"))
+        .filter(|key| hosts.shards.index(hosts.shards.hash(key.as_str())) == shard)
+        .take(count)
+        .collect()
+}
+
+#[test]
+fn shards_follow_the_bound() {
+    assert_eq!(shards::shard_count(1), 1);
+    assert_eq!(shards::shard_count(DEFAULT_MAX_BREAKERS), 64);
+    assert_eq!(shards::shard_count(100_000), 4096);
+    assert_eq!(shards::shard_count(usize::MAX), shards::MAX_SHARDS);
+    for max in [1, 17, 1000, 10_000, 70_000] {
+        assert!(shards::shard_count(max).is_power_of_two(), "{max}");
+    }
+}
+
+#[test]
+fn keys_spread_across_shards_and_an_insert_copies_only_its_own() {
+    let hosts = registry(&ManualClock::new(), 4096);
+    assert_eq!(hosts.shards.count(), 256);
+    for i in 0..2048 {
+        let _ = hosts.get(&format!("https://host-{i}.example.com:443"));
+    }
+    let sizes: Vec<usize> = hosts.shards.current().map(|(_, t)| t.len()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 2048);
+    assert_eq!(hosts.len(), 2048);
+    // 8 keys per shard on average: a fair hash leaves few shards empty
+    // (about one in 3000) and none with five times that.
+    assert!(sizes.iter().filter(|&&n| n > 0).count() >= 240, "{sizes:?}");
+    assert!(sizes.iter().all(|&n| n <= 40), "{sizes:?}");
+
+    let before: Vec<_> = hosts.shards.current().map(|(_, t)| t).collect();
+    let key = "https://new.example.com:443";
+    let home = hosts.shards.index(hosts.shards.hash(key));
+    let _ = hosts.get(key);
+    for (shard, table) in hosts.shards.current() {
+        assert_eq!(
+            Arc::ptr_eq(&table, &before[shard]),
+            shard != home,
+            "shard {shard} (the key's is {home})"
+        );
+    }
+    assert_eq!(
+        hosts.shards.current().nth(home).unwrap().1.len(),
+        before[home].len() + 1
+    );
+}
+
+#[test]
+fn the_bound_is_exact_across_shards() {
+    let clock = ManualClock::new();
+    let hosts = registry(&clock, 64);
+    assert_eq!(hosts.shards.count(), 4);
+    for i in 0..1000 {
+        let _ = hosts.get(&format!("key-{i}"));
+        clock.advance(Duration::from_millis(10));
+        assert!(hosts.len() <= 64, "{} after {i}", hosts.len());
+    }
+    assert_eq!(hosts.len(), 64);
+    assert_eq!(hosts.entries().len(), 64);
+    assert_eq!(hosts.overflowed(), 0, "CLOSED unused breakers make room");
+
+    // Held breakers may not go: the bound holds, the 65th key overflows.
+    let held: Vec<_> = hosts.entries().into_iter().map(|(_, b)| b).collect();
+    assert_eq!(
+        hosts.try_get("one-more").unwrap_err(),
+        RegistryError::Full { max_breakers: 64 }
+    );
+    assert_eq!(hosts.get("one-more").name(), "overflow");
+    assert_eq!(hosts.len(), 64);
+    drop(held);
+    assert_eq!(hosts.get("one-more").name(), "one-more");
+    assert_eq!(hosts.len(), 64);
+}
+
+#[test]
+fn a_full_shard_of_outages_takes_room_from_another_shard() {
+    let clock = ManualClock::new();
+    let hosts = registry(&clock, 32);
+    assert_eq!(hosts.shards.count(), 2);
+    let down = keys_in_shard(&hosts, 0, 17);
+    let up = keys_in_shard(&hosts, 1, 16);
+    for key in &down[..16] {
+        trip(&hosts.get(key));
+    }
+    for key in &up {
+        clock.advance(Duration::from_secs(1));
+        let _ = hosts.get(key);
+    }
+    assert_eq!(hosts.len(), 32);
+    // Shard 0 holds only outages: the least recently used breaker of the
+    // other shard goes.
+    assert_eq!(hosts.get(&down[16]).name(), down[16]);
+    assert_eq!(hosts.len(), 32);
+    assert!(hosts.lookup(up[0].as_str()).is_none());
+    assert!(
+        up[1..]
+            .iter()
+            .all(|key| hosts.lookup(key.as_str()).is_some())
+    );
+    assert!(down.iter().all(|key| hosts.lookup(key.as_str()).is_some()));
+
+    // Once shard 1's breakers are idle, all of them go at once.
+    trip(&hosts.get(&down[16]));
+    clock.advance(IDLE);
+    let _ = hosts.get(&keys_in_shard(&hosts, 0, 18)[17]);
+    assert_eq!(hosts.len(), 18);
+    assert!(up.iter().all(|key| hosts.lookup(key.as_str()).is_none()));
+}
+
+#[test]
+fn threads_creating_overlapping_keys_get_one_breaker_per_key() {
+    let hosts = Arc::new(registry(&ManualClock::new(), 4096));
+    let found: Vec<Vec<Arc<CircuitBreaker>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let hosts = Arc::clone(&hosts);
+                // Each thread walks the same 500 keys from its own start.
+                s.spawn(move || {
+                    let mut found: Vec<_> = (0..500)
+                        .map(|i| (i + t * 125) % 500)
+                        .map(|i| (i, hosts.get(&format!("key-{i}"))))
+                        .collect();
+                    found.sort_by_key(|(i, _)| *i);
+                    found.into_iter().map(|(_, b)| b).collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for i in 0..500 {
+        assert!(
+            found.windows(2).all(|w| Arc::ptr_eq(&w[0][i], &w[1][i])),
+            "key-{i} got two breakers"
+        );
+    }
+    assert_eq!(hosts.len(), 500);
+    assert_eq!(hosts.entries().len(), 500);
+}
