@@ -1,4 +1,4 @@
-//! The command line: `bench [--quick] [--adaptive] [--share] [--out DIR]`.
+//! The command line: `bench [--quick] [--adaptive] [--share] [--client] [--client-count NAME] [--out DIR]`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +16,14 @@ pub(crate) struct Options {
     /// Only section 8 (sharing through a real redis-server, a few
     /// seconds): prints its table and writes it to `share.md`.
     pub(crate) only_share: bool,
+    /// Only section 4 (the client against raw reqwest over loopback, a
+    /// few seconds in quick mode): prints its table and writes it to
+    /// `client.md`, for comparing runs while working on the client.
+    pub(crate) only_client: bool,
+    /// Only requests sent one way (`reqwest`, `reqwest-timeout`,
+    /// `fastapi-client`), for instruction counts under callgrind; prints
+    /// no table.
+    pub(crate) client_count: Option<String>,
 }
 
 /// How long the run may take.
@@ -71,6 +79,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
         out: PathBuf::from("target/bench"),
         only_adaptive: false,
         only_share: false,
+        only_client: false,
+        client_count: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -78,6 +88,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
             "--quick" => options.mode = Mode::Quick,
             "--adaptive" => options.only_adaptive = true,
             "--share" => options.only_share = true,
+            "--client" => options.only_client = true,
+            "--client-count" => {
+                let name = args
+                    .next()
+                    .ok_or_else(|| Error::Usage("--client-count needs a client name".into()))?;
+                options.client_count = Some(name);
+            }
             "--out" => {
                 let dir = args
                     .next()
@@ -106,6 +123,9 @@ mod tests {
         assert!(!options.only_adaptive);
         assert!(parse(args(&["--adaptive"])).unwrap().only_adaptive);
         assert!(parse(args(&["--share"])).unwrap().only_share);
+        assert!(parse(args(&["--client"])).unwrap().only_client);
+        let count = parse(args(&["--client-count", "reqwest"])).unwrap();
+        assert_eq!(count.client_count.as_deref(), Some("reqwest"));
         assert_eq!(options.out, PathBuf::from("x/y"));
         assert_eq!(parse(args(&[])).unwrap().mode, Mode::Full);
     }
@@ -114,5 +134,9 @@ mod tests {
     fn unknown_or_incomplete_arguments_are_usage_errors() {
         assert!(matches!(parse(args(&["--fast"])), Err(Error::Usage(_))));
         assert!(matches!(parse(args(&["--out"])), Err(Error::Usage(_))));
+        assert!(matches!(
+            parse(args(&["--client-count"])),
+            Err(Error::Usage(_))
+        ));
     }
 }

@@ -2,7 +2,7 @@
 //! Rust peers, in one process and one run, reported as ratios.
 //!
 //! ```text
-//! bench [--quick] [--adaptive] [--share] [--out DIR]
+//! bench [--quick] [--adaptive] [--share] [--client] [--client-count NAME] [--out DIR]
 //! ```
 //!
 //! Writes `DIR/report.md`, `DIR/report.json` and `DIR/overhead.svg`
@@ -11,7 +11,10 @@
 //! thresholds on replayed incidents, a few seconds) and writes its table to
 //! `DIR/adaptive.md`, which docs/adaptive.md quotes. `--share` runs
 //! section 8 alone (sharing through a real redis-server, a few seconds)
-//! and writes `DIR/share.md`, which docs/sharing.md quotes.
+//! and writes `DIR/share.md`, which docs/sharing.md quotes. `--client`
+//! runs section 4 alone (the client against raw reqwest over loopback)
+//! and writes `DIR/client.md`. `--client-count NAME` sends requests one
+//! way only, for callgrind (see docs/benchmarks.md, section 4).
 
 #![forbid(unsafe_code)]
 
@@ -53,6 +56,12 @@ fn run(options: &Options) -> Result<(), Error> {
     }
     if options.only_share {
         return share_only(options);
+    }
+    if let Some(name) = &options.client_count {
+        return scenarios::client::count(name, options.mode.budget().requests);
+    }
+    if options.only_client {
+        return client_only(options);
     }
     let started = Instant::now();
     let started_unix = SystemTime::now()
@@ -143,6 +152,16 @@ fn share_only(options: &Options) -> Result<(), Error> {
     let started = Instant::now();
     let table = report::share::table(&scenarios::share::run(&options.mode.budget()));
     one_section(options, "share.md", &table, started)
+}
+
+/// `--client`: section 4 alone, its table printed and written to
+/// `client.md`.
+fn client_only(options: &Options) -> Result<(), Error> {
+    eprintln!("bench: client over loopback HTTP (section 4)");
+    let started = Instant::now();
+    let client = scenarios::client::run(options.mode.budget().requests).map_err(|e| e.to_string());
+    let table = report::client_section(&client, &Err("not run".into()));
+    one_section(options, "client.md", &table, started)
 }
 
 /// Prints a section run alone and writes its table to `file`.
