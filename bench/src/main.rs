@@ -14,7 +14,8 @@
 //! and writes `DIR/share.md`, which docs/sharing.md quotes. `--client`
 //! runs section 4 alone (the client against raw reqwest over loopback)
 //! and writes `DIR/client.md`. `--client-count NAME` sends requests one
-//! way only, for callgrind (see docs/benchmarks.md, section 4).
+//! way only, for callgrind (docs/benchmarks.md, "Client: instructions per
+//! request").
 
 #![forbid(unsafe_code)]
 

@@ -29,10 +29,11 @@ commands:
   tidy    only the tidy checks: dependency direction, one syn, unsafe code
   fuzz [--minutes N]
           the client's response decoding and request validation, fuzzed N minutes (default 5)
-  bench [--quick] [--adaptive] [--share]
+  bench [--quick] [--adaptive] [--share] [--client]
           breaker, client and fallback overhead side by side with peer crates;
           adaptive thresholds on replayed incidents (--adaptive: that alone);
-          replicas sharing breaker state through Redis (--share: that alone)
+          replicas sharing breaker state through Redis (--share: that alone);
+          the client against raw reqwest (--client: that alone)
   help    this text";
 
 fn main() -> ExitCode {

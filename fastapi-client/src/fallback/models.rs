@@ -22,8 +22,8 @@ impl CacheKey for MatchKolsRequest {
 
     /// The key built in place, lent to `with`: the cache refresh after
     /// every live success allocates nothing for it, and builds nothing
-    /// when the request equals the last one keyed on this thread
-    /// ([`key_memo`](super::key_memo)).
+    /// when the request equals the last one keyed on this thread (the
+    /// thread keeps that request and its key).
     fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
         super::key_memo::with_key(
             self,
