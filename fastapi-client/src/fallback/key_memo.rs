@@ -58,6 +58,7 @@ pub(super) fn with_key(
         }
         match memo.request {
             Some(_) => with(&memo.key),
+            // Too long to keep (very long categories): built again, rare.
             None => build(request, with),
         }
         true
