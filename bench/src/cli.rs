@@ -1,4 +1,4 @@
-//! The command line: `bench [--quick] [--adaptive] [--share] [--registry] [--out DIR]`.
+//! The command line: `bench [--quick] [--adaptive] [--share] [--registry] [--client] [--client-count NAME] [--out DIR]`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,6 +20,14 @@ pub(crate) struct Options {
     /// 10 000 and 100 000 breakers): prints its tables and writes them to
     /// `registry.md`.
     pub(crate) only_registry: bool,
+    /// Only section 4 (the client against raw reqwest over loopback, a
+    /// few seconds in quick mode): prints its table and writes it to
+    /// `client.md`, for comparing runs while working on the client.
+    pub(crate) only_client: bool,
+    /// Only requests sent one way (`reqwest`, `reqwest-timeout`,
+    /// `fastapi-client`), for instruction counts under callgrind; prints
+    /// no table.
+    pub(crate) client_count: Option<String>,
 }
 
 /// How long the run may take.
@@ -87,6 +95,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
         only_adaptive: false,
         only_share: false,
         only_registry: false,
+        only_client: false,
+        client_count: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -95,6 +105,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, E
             "--adaptive" => options.only_adaptive = true,
             "--share" => options.only_share = true,
             "--registry" => options.only_registry = true,
+            "--client" => options.only_client = true,
+            "--client-count" => {
+                let name = args
+                    .next()
+                    .ok_or_else(|| Error::Usage("--client-count needs a client name".into()))?;
+                options.client_count = Some(name);
+            }
             "--out" => {
                 let dir = args
                     .next()
@@ -125,6 +142,9 @@ mod tests {
         assert!(parse(args(&["--share"])).unwrap().only_share);
         assert!(parse(args(&["--registry"])).unwrap().only_registry);
         assert!(!options.only_registry);
+        assert!(parse(args(&["--client"])).unwrap().only_client);
+        let count = parse(args(&["--client-count", "reqwest"])).unwrap();
+        assert_eq!(count.client_count.as_deref(), Some("reqwest"));
         assert_eq!(options.out, PathBuf::from("x/y"));
         assert_eq!(parse(args(&[])).unwrap().mode, Mode::Full);
     }
@@ -133,5 +153,9 @@ mod tests {
     fn unknown_or_incomplete_arguments_are_usage_errors() {
         assert!(matches!(parse(args(&["--fast"])), Err(Error::Usage(_))));
         assert!(matches!(parse(args(&["--out"])), Err(Error::Usage(_))));
+        assert!(matches!(
+            parse(args(&["--client-count"])),
+            Err(Error::Usage(_))
+        ));
     }
 }

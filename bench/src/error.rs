@@ -7,7 +7,9 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub(crate) enum Error {
     /// The command line could not be understood.
-    #[error("{0}\n\nusage: bench [--quick] [--adaptive] [--out DIR]")]
+    #[error(
+        "{0}\n\nusage: bench [--quick] [--adaptive] [--share] [--client] [--client-count NAME] [--out DIR]"
+    )]
     Usage(String),
     /// A report file could not be written.
     #[error("cannot write {path}: {source}")]

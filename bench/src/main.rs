@@ -2,7 +2,7 @@
 //! Rust peers, in one process and one run, reported as ratios.
 //!
 //! ```text
-//! bench [--quick] [--adaptive] [--share] [--registry] [--out DIR]
+//! bench [--quick] [--adaptive] [--share] [--registry] [--client] [--client-count NAME] [--out DIR]
 //! ```
 //!
 //! Writes `DIR/report.md`, `DIR/report.json` and `DIR/overhead.svg`
@@ -14,7 +14,11 @@
 //! and writes `DIR/share.md`, which docs/sharing.md quotes. `--registry`
 //! runs the registry's part of section 6 alone (lookups, registries of
 //! 10 000 and 100 000 breakers, under a minute) and writes
-//! `DIR/registry.md`.
+//! `DIR/registry.md`. `--client`
+//! runs section 4 alone (the client against raw reqwest over loopback)
+//! and writes `DIR/client.md`. `--client-count NAME` sends requests one
+//! way only, for callgrind (docs/benchmarks.md, "Client: instructions per
+//! request").
 
 #![forbid(unsafe_code)]
 
@@ -58,6 +62,12 @@ fn run(options: &Options) -> Result<(), Error> {
     }
     if options.only_registry {
         return registry_only(options);
+    }
+    if let Some(name) = &options.client_count {
+        return scenarios::client::count(name, options.mode.budget().requests);
+    }
+    if options.only_client {
+        return client_only(options);
     }
     let started = Instant::now();
     let started_unix = SystemTime::now()
@@ -163,6 +173,16 @@ fn registry_only(options: &Options) -> Result<(), Error> {
         ),
     ];
     one_section(options, "registry.md", &tables, started)
+}
+
+/// `--client`: section 4 alone, its table printed and written to
+/// `client.md`.
+fn client_only(options: &Options) -> Result<(), Error> {
+    eprintln!("bench: client over loopback HTTP (section 4)");
+    let started = Instant::now();
+    let client = scenarios::client::run(options.mode.budget().requests).map_err(|e| e.to_string());
+    let table = report::client_section(&client, &Err("not run".into()));
+    one_section(options, "client.md", &[table], started)
 }
 
 /// Prints a section run alone and writes its tables to `file`.

@@ -42,8 +42,10 @@ impl Client {
             status = field::Empty,
             outcome = field::Empty,
         );
+        // The funnel records into the span through a handle of its own:
+        // cheaper than asking tracing for the current span.
         inner
-            .execute_in_span(request, id, body)
+            .execute_in_span(request, id, body, span.clone())
             .instrument(span)
             .await
     }
@@ -55,8 +57,8 @@ impl Inner {
         request: &E,
         id: RequestId,
         body: Option<Vec<u8>>,
+        span: tracing::Span,
     ) -> Result<E::Response, ClientError> {
-        let span = tracing::Span::current();
         let mut tally = self.counters.begin();
 
         let mut permit = match self.admit(E::OPERATION) {

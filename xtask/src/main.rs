@@ -29,12 +29,12 @@ commands:
   tidy    only the tidy checks: dependency direction, one syn, unsafe code
   fuzz [--minutes N]
           the client's response decoding and request validation, fuzzed N minutes (default 5)
-  bench [--quick] [--adaptive] [--share] [--registry]
+  bench [--quick] [--adaptive] [--share] [--registry] [--client]
           breaker, client and fallback overhead side by side with peer crates;
           adaptive thresholds on replayed incidents (--adaptive: that alone);
           replicas sharing breaker state through Redis (--share: that alone);
           registry lookups and registries of 10 000 and 100 000 breakers
-          (--registry: that alone)
+          (--registry: that alone); the client against raw reqwest (--client: that alone)
   help    this text";
 
 fn main() -> ExitCode {

@@ -7,6 +7,7 @@ pub(crate) mod format;
 pub(crate) mod integrations;
 pub(crate) mod machine;
 mod sections;
+pub(crate) use sections::client_section;
 pub(crate) mod share;
 mod summary;
 pub(crate) mod table;

@@ -1,8 +1,9 @@
 //! The report's tables, built from the results: the summary first, then
 //! one table per section.
 
+use crate::scenarios::client::ClientResults;
 use crate::scenarios::cycles::CycleRow;
-use crate::scenarios::fallback::REFRESH;
+use crate::scenarios::fallback::{FallbackRow, REFRESH};
 use crate::scenarios::hot_path::CallRow;
 use crate::scenarios::memory::MemoryRow;
 use crate::scenarios::turns::LatencyRow;
@@ -185,11 +186,20 @@ pub(super) fn latency_rows(t: &mut Table, rows: &[LatencyRow]) {
 }
 
 fn client_table(report: &Report) -> Table {
+    client_section(&report.client, &report.fallback)
+}
+
+/// Section 4, also printed alone by `bench --client` (with `fallback`
+/// not run: the note on the cache refresh's share is then left out).
+pub(crate) fn client_section(
+    client: &Result<ClientResults, String>,
+    fallback: &Result<Vec<FallbackRow>, String>,
+) -> Table {
     let mut t = Table::new(
         "4. Client overhead: match_kols to a loopback backend",
         &LATENCY_HEADERS,
     );
-    match &report.client {
+    match client {
         Ok(c) => {
             latency_rows(&mut t, &c.rows);
             t.notes.push(format!(
@@ -209,8 +219,7 @@ fn client_table(report: &Report) -> Table {
                 num(c.seed.extra_allocs),
                 bytes(c.seed.extra_bytes),
             ));
-            let refresh = report
-                .fallback
+            let refresh = fallback
                 .as_ref()
                 .ok()
                 .and_then(|rows| rows.iter().find(|r| r.name == REFRESH));

@@ -168,7 +168,8 @@ async fn cached(clients: &Clients, requests: usize) -> Result<CachedAnswer, Erro
     })
 }
 
-pub(crate) fn run(requests: usize) -> Result<ClientResults, Error> {
+/// The backend, a current-thread runtime and the three ways of sending.
+fn setup() -> Result<(server::Server, tokio::runtime::Runtime, Clients), Error> {
     let server = server::start()?;
     let base = format!("http://{}", server.addr);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -185,6 +186,67 @@ pub(crate) fn run(requests: usize) -> Result<ClientResults, Error> {
         ours: Client::new(config).map_err(|e| Error::setup("fastapi-client", e))?,
         request: MatchKolsRequest::new("spring-launch", ["beauty", "fashion"], 20_000.0),
     };
+    Ok((server, runtime, clients))
+}
+
+/// The names `bench --client-count` takes, by [`VARIANTS`] order.
+pub(crate) const COUNT_NAMES: [&str; 3] = ["reqwest", "reqwest-timeout", "fastapi-client"];
+
+/// `bench --client-count NAME`: `requests` requests sent one way only,
+/// after the same warm-up as section 4, for instruction counts under
+/// callgrind (noise-free where wall time is not). Only [`measured`] is
+/// meant to be counted:
+///
+/// ```sh
+/// valgrind --tool=callgrind --separate-threads=yes --collect-atstart=no \
+///     --toggle-collect='bench::scenarios::client::measured' \
+///     target/release/bench --quick --client-count fastapi-client
+/// ```
+///
+/// The main thread's file then holds the caller's side of `requests`
+/// requests (the call, the connection task, the runtime); the backend
+/// runs on a thread of its own.
+pub(crate) fn count(name: &str, requests: usize) -> Result<(), Error> {
+    let Some(index) = COUNT_NAMES.iter().position(|n| *n == name) else {
+        return Err(Error::Usage(format!(
+            "--client-count takes one of {}",
+            COUNT_NAMES.join(", ")
+        )));
+    };
+    let variant = VARIANTS[index];
+    let (server, runtime, clients) = setup()?;
+    runtime.block_on(async {
+        for _ in 0..turns::WARMUP {
+            clients.send(variant).await?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    measured(&runtime, &clients, variant, requests)?;
+    drop(clients);
+    drop(server);
+    println!("{name}: {requests} requests counted");
+    Ok(())
+}
+
+/// The requests callgrind counts (never inlined, so that its name stays
+/// in the binary for `--toggle-collect`).
+#[inline(never)]
+fn measured(
+    runtime: &tokio::runtime::Runtime,
+    clients: &Clients,
+    variant: Variant,
+    requests: usize,
+) -> Result<(), Error> {
+    runtime.block_on(async {
+        for _ in 0..requests {
+            clients.send(variant).await?;
+        }
+        Ok(())
+    })
+}
+
+pub(crate) fn run(requests: usize) -> Result<ClientResults, Error> {
+    let (server, runtime, clients) = setup()?;
     let (tallies, cached_answer) = runtime.block_on(async {
         let tallies = turns::compare(&clients, requests).await?;
         let cached_answer = cached(&clients, requests).await?;

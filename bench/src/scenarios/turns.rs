@@ -12,7 +12,7 @@ use crate::timing::{median_sorted, quantile_sorted};
 /// Requests per turn of one variant.
 const BLOCK: usize = 50;
 /// Requests each variant makes before measuring (connections, caches).
-const WARMUP: usize = 200;
+pub(crate) const WARMUP: usize = 200;
 
 /// Several ways of sending the same request.
 pub(crate) trait Variants {

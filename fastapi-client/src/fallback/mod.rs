@@ -13,6 +13,7 @@
 //! is chosen. Live match answers refresh the cache (and the last known
 //! scores the conservative plan weighs KOLs by).
 
+mod key_memo;
 mod models;
 
 use std::fmt;

@@ -21,9 +21,15 @@ impl CacheKey for MatchKolsRequest {
     }
 
     /// The key built in place, lent to `with`: the cache refresh after
-    /// every live success allocates nothing for it.
+    /// every live success allocates nothing for it, and builds nothing
+    /// when the request equals the last one keyed on this thread (the
+    /// thread keeps that request and its key).
     fn with_cache_key(&self, with: &mut dyn FnMut(&str)) {
-        key_builder(self).finish_with(with);
+        super::key_memo::with_key(
+            self,
+            |request, with| key_builder(request).finish_with(with),
+            with,
+        );
     }
 }
 
