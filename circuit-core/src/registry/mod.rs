@@ -236,7 +236,7 @@ where
     {
         {
             let hash = self.shards.hash(key);
-            let table = self.shards.cell(self.shards.index(hash)).peek();
+            let table = self.shards.cell_of(hash).peek();
             if let Some(slot) = shards::find(&table, hash, key) {
                 slot.touch(self.clock.now_nanos(), self.touch_every);
                 return f(&slot.breaker);
@@ -253,7 +253,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.shards.hash(key);
-        let table = self.shards.cell(self.shards.index(hash)).peek();
+        let table = self.shards.cell_of(hash).peek();
         let slot = shards::find(&table, hash, key)?;
         slot.touch(self.clock.now_nanos(), self.touch_every);
         Some(Arc::clone(&slot.breaker))

@@ -107,7 +107,7 @@ where
         }
         let mut writer = lock(&self.writer);
         let hash = self.shards.hash(&key);
-        let table = self.shards.cell(self.shards.index(hash)).load();
+        let table = self.shards.cell_of(hash).load();
         let held = shards::find::<K, K>(&table, hash, &key).map(|slot| Arc::clone(&slot.breaker));
         writer.overrides.insert(key, config.clone());
         match held {

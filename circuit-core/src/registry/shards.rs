@@ -101,6 +101,12 @@ impl<K> Shards<K> {
         &self.cells[index]
     }
 
+    /// The shard a hash falls in.
+    #[inline]
+    pub(super) fn cell_of(&self, hash: u64) -> &SwapCell<Table<K>> {
+        self.cell(self.index(hash))
+    }
+
     /// How many shards there are.
     pub(super) fn count(&self) -> usize {
         self.cells.len()
